@@ -37,7 +37,8 @@ LDLIBS  += $(PKG_LIBS) -lpthread
 LDFLAGS += $(LDFLAGS_MODE)
 
 SRC      := $(wildcard server/*.c)
-OBJ      := $(SRC:server/%.c=$(B)/obj/%.o)
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+OBJ      := $(SRC:server/%.c=$(B)/obj/%.o) $(B)/obj/embedded_migrations.o
 LIBOBJ   := $(filter-out $(B)/obj/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/%)
@@ -54,6 +55,13 @@ $(B)/obj/%.o: server/%.c | $(B)/obj
 
 $(B)/obj:
 	@mkdir -p $@
+
+$(B)/gen/embedded_migrations.c: $(MIGRATIONS) deploy/embed.sh
+	@mkdir -p $(@D)
+	deploy/embed.sh embed_migrations $@ $(MIGRATIONS)
+
+$(B)/obj/embedded_migrations.o: $(B)/gen/embedded_migrations.c | $(B)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/isacd: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -1,0 +1,43 @@
+/*
+ * config — isacd's configuration, read once at start-up.
+ *
+ * Sources, later wins: built-in defaults, the file named by ISACD_CONFIG (or
+ * --config), then environment variables. The result is validated and then
+ * treated as read-only by every thread.
+ */
+#ifndef ISACD_CONFIG_H
+#define ISACD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_STR_MAX 512
+
+struct config {
+	char database_url[CONFIG_STR_MAX]; /* ISACD_DATABASE_URL (libpq conninfo or URI) */
+	char listen_addr[64];              /* ISACD_LISTEN: IPv4 or IPv6 literal */
+	uint16_t port;                     /* ISACD_PORT */
+	char public_url[CONFIG_STR_MAX];   /* ISACD_PUBLIC_URL: scheme://host[:port] clients use */
+	char server_key_path[CONFIG_STR_MAX]; /* ISACD_SERVER_KEY */
+	size_t max_body_bytes;             /* ISACD_MAX_BODY_BYTES */
+	unsigned skew_s;                   /* ISACD_SKEW_S: accepted |now - created| */
+	unsigned threads;                  /* ISACD_THREADS: HTTP worker threads */
+	char log_level[16];                /* ISACD_LOG_LEVEL */
+	char public_scheme[8];             /* derived from public_url: "http" or "https" */
+};
+
+/*
+ * Fill *cfg from defaults, the optional file (file_path, or ISACD_CONFIG
+ * when file_path is NULL) and the environment, then validate.
+ * Returns 0, or -1 after writing one line naming the bad setting into
+ * err (err_len bytes).
+ */
+int config_load(struct config *cfg, const char *file_path, char *err, size_t err_len);
+
+/* Print the configuration as JSON on stdout, the database password masked. */
+void config_print(const struct config *cfg);
+
+/* A short help text listing every variable, for --help. */
+const char *config_help(void);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * http — the libmicrohttpd front: routes, bounded bodies, roles, replies.
+ *
+ * One route table maps method + path pattern to a handler and the
+ * authentication it needs. This layer accumulates the body (refusing it past
+ * ISACD_MAX_BODY_BYTES), authenticates, calls the handler, and renders
+ * either the handler's JSON or a problem+json for its error code. Every
+ * response carries X-Request-Id; every request ends in one access-log line.
+ * Handlers never touch libmicrohttpd directly.
+ */
+#ifndef ISACD_HTTP_H
+#define ISACD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "auth.h"
+#include "config.h"
+#include "httpsig.h"
+#include "problem.h"
+#include "signer.h"
+
+#define HTTP_MAX_URI 4096
+#define HTTP_MAX_PARAMS 2
+#define HTTP_MAX_JSON_DEPTH 16
+
+struct MHD_Connection;
+
+/* Read-only state every handler may use, set once before serving. */
+struct http_env {
+	const struct config *cfg;
+	const struct signer_key *key;
+};
+
+struct http_request {
+	struct MHD_Connection *conn;
+	const struct http_env *env;
+	char method[16];
+	char path[HTTP_MAX_URI + 1];  /* raw path, percent-encoding kept */
+	char query[HTTP_MAX_URI + 1]; /* raw query without '?' */
+	bool has_query;
+	bool uri_too_long;
+	char request_id[33];
+	int64_t started_us;
+	char params[HTTP_MAX_PARAMS][128]; /* {id} segments of the matched route */
+	uint8_t *body;
+	size_t body_len, body_cap;
+	bool body_too_large, started, dispatched;
+	unsigned status;
+	char actor[160]; /* who, for the access log: "key:<id>" */
+	struct auth_operator op;    /* set on AUTH_OPERATOR routes */
+	struct httpsig_parsed *sig; /* idem; owned by the request */
+	/* set by handlers along with an error code */
+	char err_detail[256];
+	char err_pointer[256];
+	/* combined header values handed to httpsig */
+	char hdr_arena[16384];
+	size_t hdr_used;
+};
+
+struct http_reply {
+	unsigned status;   /* 0: 200 */
+	json_t *json;      /* stolen by the http layer */
+	char location[256];
+};
+
+/*
+ * A handler: fill rep and return ERR_OK, or return an error code (with
+ * req->err_detail / err_pointer set when they help the client).
+ */
+typedef enum err_code (*http_handler)(struct http_request *req, struct http_reply *rep);
+
+/*
+ * Parse the request body as a JSON object: Content-Type must be
+ * application/json (ERR_UNSUPPORTED_MEDIA_TYPE), nesting at most
+ * HTTP_MAX_JSON_DEPTH (ERR_JSON_TOO_DEEP), valid UTF-8 JSON without
+ * duplicate keys (ERR_MALFORMED_JSON, detail names line and column).
+ * On ERR_OK *out is a new reference the caller owns.
+ */
+enum err_code http_json_body(struct http_request *req, json_t **out);
+
+/* A request header (first line) or NULL. Name is case-insensitive. */
+const char *http_header(struct http_request *req, const char *name);
+
+/*
+ * Start serving on cfg->listen_addr:cfg->port with cfg->threads threads.
+ * Returns 0, or -1 (logged) when the socket cannot be bound.
+ */
+int http_start(const struct http_env *env);
+
+/* Stop accepting, finish in-flight requests, join the threads. */
+void http_stop(void);
+
+#endif

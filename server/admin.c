@@ -1,0 +1,480 @@
+/*
+ * admin — command-line administration: organizations, keys, tokens,
+ * key generation for operators, and the audit chain check.
+ *
+ * Tokens are printed once and stored only as SHA-256; secret key files are
+ * written 0600 and never printed. Every change is audited with actor "cli".
+ */
+#include "admin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_audit.h"
+#include "db_org.h"
+#include "httpsig.h"
+#include "report_schema.h"
+#include "signer.h"
+#include "uuid.h"
+
+#define ADMIN_MAX_OPTS 8
+#define ADMIN_TOKEN_PREFIX "isacd_"
+
+struct admin_opts {
+	int n;
+	const char *name[ADMIN_MAX_OPTS];
+	const char *value[ADMIN_MAX_OPTS];
+};
+
+/* Parse "--key value" pairs; returns 0 or -1 (usage printed). */
+static int admin_parse(int argc, char **argv, const char *const *allowed, struct admin_opts *o)
+{
+	o->n = 0;
+	for (int i = 1; i < argc; i += 2) {
+		bool ok = false;
+		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc || o->n >= ADMIN_MAX_OPTS) {
+			fprintf(stderr, "isacd admin %s: expected --option value pairs\n", argv[0]);
+			return -1;
+		}
+		for (const char *const *a = allowed; *a != NULL; a++)
+			ok = ok || strcmp(argv[i] + 2, *a) == 0;
+		if (!ok) {
+			fprintf(stderr, "isacd admin %s: unknown option %s\n", argv[0], argv[i]);
+			return -1;
+		}
+		o->name[o->n] = argv[i] + 2;
+		o->value[o->n++] = argv[i + 1];
+	}
+	return 0;
+}
+
+static const char *admin_opt(const struct admin_opts *o, const char *name)
+{
+	for (int i = 0; i < o->n; i++)
+		if (strcmp(o->name[i], name) == 0)
+			return o->value[i];
+	return NULL;
+}
+
+static int admin_print(json_t *o)
+{
+	if (o == NULL)
+		return 1;
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(o);
+	return 0;
+}
+
+static int admin_fail(enum err_code rc, const char *detail)
+{
+	admin_print(problem_json(rc, detail, NULL, NULL));
+	return 1;
+}
+
+static int admin_missing(const char *cmd, const char *opt)
+{
+	fprintf(stderr, "isacd admin %s: --%s is required\n", cmd, opt);
+	return 2;
+}
+
+/* Audit a CLI action in its own transaction together with `work`. */
+struct admin_tx {
+	enum err_code (*work)(PGconn *c, void *ctx);
+	void *ctx;
+	const char *action;
+	const char *subject;
+	json_t *detail;
+};
+
+static enum err_code admin_tx_run(PGconn *c, void *p)
+{
+	struct admin_tx *t = p;
+	enum err_code rc = t->work(c, t->ctx);
+
+	if (rc == ERR_OK)
+		rc = db_audit_append(c, "cli", t->action, t->subject, t->detail);
+	return rc;
+}
+
+static enum err_code admin_do(enum err_code (*work)(PGconn *, void *), void *ctx,
+			      const char *action, const char *subject, json_t *detail)
+{
+	struct admin_tx t = {work, ctx, action, subject, detail};
+	enum err_code rc = db_tx(admin_tx_run, &t, false);
+
+	json_decref(detail);
+	return rc;
+}
+
+static enum err_code admin_org_insert(PGconn *c, void *ctx)
+{
+	return db_org_insert(c, ctx);
+}
+
+static int admin_org_create(int argc, char **argv)
+{
+	static const char *const allowed[] = {"kind", "name", "sector", "region", NULL};
+	static const char *const kinds[] = {"operator", "subscriber", "coordinator", NULL};
+	struct admin_opts o;
+	struct db_org org;
+	const char *kind, *name, *sector, *region;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	kind = admin_opt(&o, "kind");
+	name = admin_opt(&o, "name");
+	sector = admin_opt(&o, "sector");
+	region = admin_opt(&o, "region");
+	if (kind == NULL)
+		return admin_missing(argv[0], "kind");
+	if (name == NULL)
+		return admin_missing(argv[0], "name");
+	if (report_vocab_index(kinds, kind) < 0)
+		return admin_fail(ERR_NOT_IN_VOCABULARY, "--kind: operator, subscriber or coordinator");
+	if (strlen(name) == 0 || strlen(name) >= sizeof org.name)
+		return admin_fail(ERR_TOO_LONG, "--name: 1 to 200 bytes");
+	if (sector != NULL && report_vocab_index(report_sectors, sector) < 0)
+		return admin_fail(ERR_NOT_IN_VOCABULARY, "--sector: not one of the 15 sectors");
+	if (region != NULL && report_vocab_index(report_regions, region) < 0)
+		return admin_fail(ERR_NOT_IN_VOCABULARY, "--region: not one of the regions");
+	if (strcmp(kind, "operator") == 0 && (sector == NULL || region == NULL))
+		return admin_fail(ERR_MISSING_FIELD, "an operator needs --sector and --region");
+	memset(&org, 0, sizeof org);
+	uuid_v4(org.id);
+	snprintf(org.kind, sizeof org.kind, "%s", kind);
+	snprintf(org.name, sizeof org.name, "%s", name);
+	snprintf(org.sector, sizeof org.sector, "%s", sector != NULL ? sector : "");
+	snprintf(org.region, sizeof org.region, "%s", region != NULL ? region : "");
+	rc = admin_do(admin_org_insert, &org, "org.created", org.id,
+		      json_pack("{s:s, s:s}", "kind", kind, "name", name));
+	if (rc == ERR_CONFLICT)
+		return admin_fail(rc, "an organization with this name exists");
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not create the organization");
+	return admin_print(json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "id", org.id, "kind", kind,
+				     "name", name, "sector", sector, "region", region));
+}
+
+static int admin_org_list(int argc, char **argv)
+{
+	PGconn *c = db_conn();
+	json_t *list = NULL;
+	enum err_code rc;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "isacd admin org-list takes no options\n");
+		return 2;
+	}
+	if (c == NULL)
+		return admin_fail(ERR_UNAVAILABLE, "database unreachable");
+	rc = db_org_list(c, &list);
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not list organizations");
+	return admin_print(list);
+}
+
+struct admin_key {
+	const char *key_id;
+	const char *org_id;
+	uint8_t pk[32];
+};
+
+static enum err_code admin_key_insert(PGconn *c, void *ctx)
+{
+	struct admin_key *k = ctx;
+	struct db_org org;
+	enum err_code rc = db_org_get(c, k->org_id, &org);
+
+	if (rc == ERR_OK && strcmp(org.kind, "operator") != 0)
+		rc = ERR_NOT_OPERATOR;
+	if (rc == ERR_OK)
+		rc = db_key_insert(c, k->key_id, k->org_id, k->pk);
+	return rc;
+}
+
+static int admin_key_add(int argc, char **argv)
+{
+	static const char *const allowed[] = {"org", "public-key", "key-id", NULL};
+	struct admin_opts o;
+	struct admin_key k;
+	const char *b64;
+	char kid[64];
+	size_t len = 0;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	k.org_id = admin_opt(&o, "org");
+	b64 = admin_opt(&o, "public-key");
+	k.key_id = admin_opt(&o, "key-id");
+	if (k.org_id == NULL)
+		return admin_missing(argv[0], "org");
+	if (b64 == NULL)
+		return admin_missing(argv[0], "public-key");
+	if (sodium_base642bin(k.pk, sizeof k.pk, b64, strlen(b64), NULL, &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len != 32)
+		return admin_fail(ERR_VALIDATION, "--public-key: base64 of a 32-byte Ed25519 key");
+	if (k.key_id == NULL) {
+		uint8_t h[32];
+		crypto_hash_sha256(h, k.pk, sizeof k.pk);
+		memcpy(kid, "op-", 3);
+		sodium_bin2hex(kid + 3, sizeof kid - 3, h, 8);
+		k.key_id = kid;
+	}
+	if (strlen(k.key_id) == 0 || strlen(k.key_id) > HTTPSIG_MAX_KEYID)
+		return admin_fail(ERR_TOO_LONG, "--key-id: 1 to 128 bytes");
+	rc = admin_do(admin_key_insert, &k, "key.added", k.key_id,
+		      json_pack("{s:s, s:s}", "org_id", k.org_id, "public_key", b64));
+	if (rc == ERR_NOT_FOUND)
+		return admin_fail(rc, "no organization with this id");
+	if (rc == ERR_NOT_OPERATOR)
+		return admin_fail(rc, "keys are for operator organizations");
+	if (rc == ERR_CONFLICT)
+		return admin_fail(rc, "this key id is taken");
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not add the key");
+	return admin_print(json_pack("{s:s, s:s, s:s}", "key_id", k.key_id, "org_id", k.org_id,
+				     "public_key", b64));
+}
+
+static enum err_code admin_key_revoke_work(PGconn *c, void *ctx)
+{
+	return db_key_revoke(c, ctx);
+}
+
+static enum err_code admin_token_revoke_work(PGconn *c, void *ctx)
+{
+	return db_token_revoke(c, ctx);
+}
+
+/* key-revoke and token-revoke: one required option naming what to revoke. */
+static int admin_revoke(int argc, char **argv, const char *opt,
+			enum err_code (*work)(PGconn *, void *), const char *action)
+{
+	const char *const allowed[] = {opt, NULL};
+	struct admin_opts o;
+	const char *id;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	id = admin_opt(&o, opt);
+	if (id == NULL)
+		return admin_missing(argv[0], opt);
+	rc = admin_do(work, (void *)id, action, id, NULL);
+	if (rc == ERR_NOT_FOUND)
+		return admin_fail(rc, "no such live key or token (unknown, or already revoked)");
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not revoke");
+	return admin_print(json_pack("{s:s, s:b}", opt, id, "revoked", 1));
+}
+
+struct admin_token {
+	char id[UUID_STR_LEN + 1];
+	const char *org_id;
+	const char *label;
+	uint8_t hash[32];
+};
+
+static enum err_code admin_token_insert(PGconn *c, void *ctx)
+{
+	struct admin_token *t = ctx;
+	struct db_org org;
+	enum err_code rc = db_org_get(c, t->org_id, &org);
+
+	if (rc == ERR_OK && strcmp(org.kind, "operator") == 0)
+		rc = ERR_FORBIDDEN; /* operators sign; they have no bearer tokens */
+	if (rc == ERR_OK)
+		rc = db_token_insert(c, t->id, t->org_id, t->hash, t->label);
+	return rc;
+}
+
+static int admin_token_issue(int argc, char **argv)
+{
+	static const char *const allowed[] = {"org", "label", NULL};
+	struct admin_opts o;
+	struct admin_token t;
+	uint8_t raw[32];
+	char token[sizeof ADMIN_TOKEN_PREFIX +
+		   sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	enum err_code rc;
+	int status;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	t.org_id = admin_opt(&o, "org");
+	t.label = admin_opt(&o, "label");
+	if (t.org_id == NULL)
+		return admin_missing(argv[0], "org");
+	if (t.label != NULL && strlen(t.label) > 200)
+		return admin_fail(ERR_TOO_LONG, "--label: at most 200 bytes");
+	uuid_v4(t.id);
+	randombytes_buf(raw, sizeof raw);
+	memcpy(token, ADMIN_TOKEN_PREFIX, sizeof ADMIN_TOKEN_PREFIX - 1);
+	sodium_bin2base64(token + sizeof ADMIN_TOKEN_PREFIX - 1,
+			  sizeof token - (sizeof ADMIN_TOKEN_PREFIX - 1), raw, sizeof raw,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_hash_sha256(t.hash, (const uint8_t *)token, strlen(token));
+	rc = admin_do(admin_token_insert, &t, "token.issued", t.id,
+		      json_pack("{s:s, s:s}", "org_id", t.org_id, "label",
+				t.label != NULL ? t.label : ""));
+	if (rc == ERR_NOT_FOUND)
+		status = admin_fail(rc, "no organization with this id");
+	else if (rc == ERR_FORBIDDEN)
+		status = admin_fail(rc, "operators authenticate by signature, not tokens");
+	else if (rc != ERR_OK)
+		status = admin_fail(rc, "could not issue the token");
+	else
+		status = admin_print(json_pack("{s:s, s:s, s:s}", "id", t.id, "org_id", t.org_id,
+					       "token", token));
+	sodium_memzero(token, sizeof token);
+	sodium_memzero(raw, sizeof raw);
+	return status;
+}
+
+/* Write an Ed25519 seed as PKCS#8 PEM for openssl (RFC 8410). */
+static int admin_write_pem(const char *path, const uint8_t seed[32])
+{
+	static const uint8_t prefix[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+					   0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
+	uint8_t der[48];
+	char b64[sodium_base64_ENCODED_LEN(48, sodium_base64_VARIANT_ORIGINAL)];
+	char text[256];
+	int fd, n, rc = -1;
+
+	memcpy(der, prefix, 16);
+	memcpy(der + 16, seed, 32);
+	sodium_bin2base64(b64, sizeof b64, der, sizeof der, sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(text, sizeof text, "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n",
+		     b64);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		rc = write(fd, text, (size_t)n) == n ? 0 : -1;
+		close(fd);
+	}
+	sodium_memzero(der, sizeof der);
+	sodium_memzero(b64, sizeof b64);
+	sodium_memzero(text, sizeof text);
+	return rc;
+}
+
+static int admin_keygen(int argc, char **argv)
+{
+	static const char *const allowed[] = {"out", NULL};
+	struct admin_opts o;
+	const char *prefix;
+	char path[1024], err[256];
+	uint8_t seed[32], pk[32], sk[64];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	int status = 1;
+	FILE *f;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	prefix = admin_opt(&o, "out");
+	if (prefix == NULL)
+		return admin_missing(argv[0], "out");
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_bin2base64(b64, sizeof b64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(path, sizeof path, "%s.key", prefix);
+	if (signer_write_seed(path, seed, err, sizeof err) != 0) {
+		status = admin_fail(ERR_CONFLICT, err);
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s.pem", prefix);
+	if (admin_write_pem(path, seed) != 0) {
+		status = admin_fail(ERR_CONFLICT, "cannot write the .pem file (exists?)");
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s.pub", prefix);
+	f = fopen(path, "wx");
+	if (f == NULL || fprintf(f, "%s\n", b64) < 0 || fclose(f) != 0) {
+		status = admin_fail(ERR_CONFLICT, "cannot write the .pub file (exists?)");
+		goto out;
+	}
+	status = admin_print(json_pack("{s:s, s:s+, s:s+, s:s+}", "public_key", b64, "secret_key_file",
+				       prefix, ".key", "pem_file", prefix, ".pem", "public_key_file",
+				       prefix, ".pub"));
+out:
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	return status;
+}
+
+int admin_audit_main(int argc, char **argv)
+{
+	PGconn *c;
+	int64_t checked = 0, bad = 0;
+	enum err_code rc;
+
+	if (argc < 1 || strcmp(argv[0], "verify") != 0 || argc > 1) {
+		fprintf(stderr, "usage: isacd audit verify\n");
+		return 2;
+	}
+	c = db_conn();
+	if (c == NULL)
+		return admin_fail(ERR_UNAVAILABLE, "database unreachable");
+	rc = db_audit_verify(c, &checked, &bad);
+	if (rc == ERR_CONFLICT) {
+		admin_print(json_pack("{s:b, s:I, s:I}", "ok", 0, "verified", (json_int_t)checked,
+				      "broken_at_seq", (json_int_t)bad));
+		return 1;
+	}
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not read the audit log");
+	return admin_print(json_pack("{s:b, s:I}", "ok", 1, "verified", (json_int_t)checked));
+}
+
+const char *admin_help(void)
+{
+	return "isacd admin COMMAND [--option value]...\n"
+	       "  org-create  --kind operator|subscriber|coordinator --name NAME\n"
+	       "              [--sector SECTOR] [--region REGION]   (operators need both)\n"
+	       "  org-list\n"
+	       "  keygen      --out PREFIX        writes PREFIX.key (seed, 0600), PREFIX.pem\n"
+	       "                                  (PKCS#8 for openssl, 0600), PREFIX.pub\n"
+	       "  key-add     --org ORG_ID --public-key BASE64 [--key-id KID]\n"
+	       "  key-revoke  --key-id KID\n"
+	       "  token-issue --org ORG_ID [--label TEXT]   prints the token once\n"
+	       "  token-revoke --id TOKEN_ID\n"
+	       "Output is one JSON object per command on stdout; exit 0 done, 1 refused\n"
+	       "(a problem object says why), 2 usage error.\n";
+}
+
+int admin_main(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		fputs(admin_help(), argc < 1 ? stderr : stdout);
+		return argc < 1 ? 2 : 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(admin_help(), stdout);
+		return 0;
+	}
+	if (strcmp(argv[0], "org-create") == 0)
+		return admin_org_create(argc, argv);
+	if (strcmp(argv[0], "org-list") == 0)
+		return admin_org_list(argc, argv);
+	if (strcmp(argv[0], "keygen") == 0)
+		return admin_keygen(argc, argv);
+	if (strcmp(argv[0], "key-add") == 0)
+		return admin_key_add(argc, argv);
+	if (strcmp(argv[0], "key-revoke") == 0)
+		return admin_revoke(argc, argv, "key-id", admin_key_revoke_work, "key.revoked");
+	if (strcmp(argv[0], "token-issue") == 0)
+		return admin_token_issue(argc, argv);
+	if (strcmp(argv[0], "token-revoke") == 0)
+		return admin_revoke(argc, argv, "id", admin_token_revoke_work, "token.revoked");
+	fprintf(stderr, "isacd admin: unknown command %s\n%s", argv[0], admin_help());
+	return 2;
+}

@@ -1,0 +1,184 @@
+/*
+ * db_org — SQL for organizations, operator keys and tokens.
+ *
+ * Every statement is a parameterized, named statement from the table below;
+ * bytea parameters travel in binary format. Never build SQL from input.
+ */
+#include "db_org.h"
+
+#include <string.h>
+
+#include "db.h"
+
+const struct db_stmt db_org_stmts[] = {
+	{"org_insert",
+	 "INSERT INTO organizations (id, kind, name, sector, region) VALUES ($1, $2, $3, $4, $5)",
+	 5},
+	{"org_get", "SELECT id, kind, name, sector, region FROM organizations WHERE id = $1", 1},
+	{"org_list",
+	 "SELECT coalesce(json_agg(json_build_object('id', id, 'kind', kind, 'name', name,"
+	 " 'sector', sector, 'region', region) ORDER BY created_at, id), '[]')::text"
+	 " FROM organizations",
+	 0},
+	{"key_insert", "INSERT INTO operator_keys (key_id, org_id, public_key) VALUES ($1, $2, $3)",
+	 3},
+	{"key_get",
+	 "SELECT k.key_id, k.org_id, o.kind, k.public_key, k.revoked_at IS NOT NULL"
+	 " FROM operator_keys k JOIN organizations o ON o.id = k.org_id WHERE k.key_id = $1",
+	 1},
+	{"key_revoke",
+	 "UPDATE operator_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL", 1},
+	{"token_insert", "INSERT INTO tokens (id, org_id, token_hash, label) VALUES ($1, $2, $3, $4)",
+	 4},
+	{"token_lookup",
+	 "SELECT t.id, t.org_id, o.kind FROM tokens t JOIN organizations o ON o.id = t.org_id"
+	 " WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+	 1},
+	{"token_revoke", "UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+	 1},
+	{NULL, NULL, 0},
+};
+
+static const char *db_org_nullable(const char *s)
+{
+	return (s == NULL || *s == '\0') ? NULL : s;
+}
+
+enum err_code db_org_insert(PGconn *c, const struct db_org *org)
+{
+	const char *v[5] = {org->id, org->kind, org->name, db_org_nullable(org->sector),
+			    db_org_nullable(org->region)};
+
+	return db_exec(c, "org_insert", 5, v, NULL, NULL, NULL);
+}
+
+enum err_code db_org_get(PGconn *c, const char *id, struct db_org *out)
+{
+	const char *v[1] = {id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	if (!uuid_parse(id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "org_get", 1, v, NULL, NULL, &r);
+	if (rc != ERR_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = ERR_NOT_FOUND;
+		goto out;
+	}
+	db_get_text(r, 0, 0, out->id, sizeof out->id);
+	db_get_text(r, 0, 1, out->kind, sizeof out->kind);
+	db_get_text(r, 0, 2, out->name, sizeof out->name);
+	db_get_text(r, 0, 3, out->sector, sizeof out->sector);
+	db_get_text(r, 0, 4, out->region, sizeof out->region);
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_org_list(PGconn *c, json_t **out)
+{
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, "org_list", 0, NULL, NULL, NULL, &r);
+
+	if (rc == ERR_OK) {
+		*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+		if (*out == NULL)
+			rc = ERR_INTERNAL;
+	}
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_key_insert(PGconn *c, const char *key_id, const char *org_id,
+			    const uint8_t public_key[32])
+{
+	const char *v[3] = {key_id, org_id, (const char *)public_key};
+	const int lens[3] = {0, 0, 32};
+	const int fmts[3] = {0, 0, 1};
+
+	return db_exec(c, "key_insert", 3, v, lens, fmts, NULL);
+}
+
+enum err_code db_key_get(PGconn *c, const char *key_id, struct db_key *out)
+{
+	const char *v[1] = {key_id};
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, "key_get", 1, v, NULL, NULL, &r);
+
+	if (rc != ERR_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = ERR_NOT_FOUND;
+		goto out;
+	}
+	db_get_text(r, 0, 0, out->key_id, sizeof out->key_id);
+	db_get_text(r, 0, 1, out->org_id, sizeof out->org_id);
+	db_get_text(r, 0, 2, out->org_kind, sizeof out->org_kind);
+	if (db_get_bytea(r, 0, 3, out->public_key, sizeof out->public_key) != 0) {
+		rc = ERR_INTERNAL;
+		goto out;
+	}
+	out->revoked = strcmp(PQgetvalue(r, 0, 4), "t") == 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Run an UPDATE that must touch exactly one row. */
+static enum err_code db_org_update_one(PGconn *c, const char *stmt, const char *id)
+{
+	const char *v[1] = {id};
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, stmt, 1, v, NULL, NULL, &r);
+
+	if (rc == ERR_OK && strcmp(PQcmdTuples(r), "1") != 0)
+		rc = ERR_NOT_FOUND;
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_key_revoke(PGconn *c, const char *key_id)
+{
+	return db_org_update_one(c, "key_revoke", key_id);
+}
+
+enum err_code db_token_insert(PGconn *c, const char *id, const char *org_id,
+			      const uint8_t hash[32], const char *label)
+{
+	const char *v[4] = {id, org_id, (const char *)hash, label != NULL ? label : ""};
+	const int lens[4] = {0, 0, 32, 0};
+	const int fmts[4] = {0, 0, 1, 0};
+
+	return db_exec(c, "token_insert", 4, v, lens, fmts, NULL);
+}
+
+enum err_code db_token_lookup(PGconn *c, const uint8_t hash[32], struct db_token *out)
+{
+	const char *v[1] = {(const char *)hash};
+	const int lens[1] = {32};
+	const int fmts[1] = {1};
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, "token_lookup", 1, v, lens, fmts, &r);
+
+	if (rc != ERR_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = ERR_NOT_FOUND;
+		goto out;
+	}
+	db_get_text(r, 0, 0, out->id, sizeof out->id);
+	db_get_text(r, 0, 1, out->org_id, sizeof out->org_id);
+	db_get_text(r, 0, 2, out->org_kind, sizeof out->org_kind);
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_token_revoke(PGconn *c, const char *id)
+{
+	if (!uuid_parse(id, NULL))
+		return ERR_NOT_FOUND;
+	return db_org_update_one(c, "token_revoke", id);
+}

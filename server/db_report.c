@@ -1,0 +1,196 @@
+/*
+ * db_report — SQL for the ingest path and the operator's read views.
+ *
+ * Reports are written once and never updated: the stored bytes are what
+ * the operator signed. Reads of another organization's rows answer
+ * ERR_NOT_FOUND, the same as rows that do not exist.
+ */
+#include "db_report.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "db.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+const struct db_stmt db_report_stmts[] = {
+	{"seen_sig_insert",
+	 "INSERT INTO seen_signatures (sig_sha256, seen_at) VALUES ($1, now())"
+	 " ON CONFLICT DO NOTHING",
+	 1},
+	{"seen_sig_purge",
+	 "DELETE FROM seen_signatures WHERE seen_at < now() - make_interval(secs => $1::int)", 1},
+	{"incident_lock", "SELECT org_id FROM incidents WHERE id = $1 FOR UPDATE", 1},
+	{"incident_insert",
+	 "INSERT INTO incidents (id, org_id, created_at, updated_at, title, sector, severity,"
+	 " incident_type, phase, tlp, report_count) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, 1)",
+	 9},
+	{"incident_followup",
+	 "UPDATE incidents SET updated_at = $2, title = $3, sector = $4, severity = $5,"
+	 " incident_type = $6, phase = $7, tlp = $8, report_count = report_count + 1 WHERE id = $1",
+	 8},
+	{"report_insert",
+	 "INSERT INTO reports (id, incident_id, org_id, key_id, received_at, phase, severity, tlp,"
+	 " body, body_sha256, signature_input, signature, signature_base, content_digest,"
+	 " receipt_sig) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+	 15},
+	{"outbox_insert", "INSERT INTO outbox (kind, subject_id) VALUES ($1, $2)", 2},
+	{"report_get",
+	 "SELECT json_build_object('id', id, 'incident_id', incident_id, 'key_id', key_id,"
+	 " 'received_at', " TS("received_at") ", 'phase', phase, 'severity', severity, 'tlp', tlp,"
+	 " 'content_digest', content_digest, 'signature_input', signature_input,"
+	 " 'signature', signature, 'report', convert_from(body, 'UTF8')::json)::text,"
+	 " id, " TS("received_at") ", body_sha256, receipt_sig"
+	 " FROM reports WHERE id = $1 AND ($2::uuid IS NULL OR org_id = $2)",
+	 2},
+	{"incident_get",
+	 "SELECT json_build_object('id', i.id, 'status', i.status, 'created_at', " TS("i.created_at")
+	 ", 'updated_at', " TS("i.updated_at") ", 'title', i.title, 'sector', i.sector,"
+	 " 'severity', i.severity, 'incident_type', i.incident_type, 'phase', i.phase, 'tlp', i.tlp,"
+	 " 'report_count', i.report_count, 'reports', (SELECT coalesce(json_agg(json_build_object("
+	 "'id', r.id, 'received_at', " TS("r.received_at") ", 'phase', r.phase,"
+	 " 'severity', r.severity, 'key_id', r.key_id) ORDER BY r.received_at, r.id), '[]')"
+	 " FROM reports r WHERE r.incident_id = i.id))::text"
+	 " FROM incidents i WHERE i.id = $1 AND ($2::uuid IS NULL OR i.org_id = $2)",
+	 2},
+	{NULL, NULL, 0},
+};
+
+enum err_code db_seen_signature(PGconn *c, const uint8_t sig_sha256[32])
+{
+	const char *v[1] = {(const char *)sig_sha256};
+	const int lens[1] = {32};
+	const int fmts[1] = {1};
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, "seen_sig_insert", 1, v, lens, fmts, &r);
+
+	if (rc == ERR_OK && strcmp(PQcmdTuples(r), "1") != 0)
+		rc = ERR_SIG_REPLAYED;
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_seen_signature_purge(PGconn *c, unsigned max_age_s)
+{
+	char age[16];
+	const char *v[1] = {age};
+
+	snprintf(age, sizeof age, "%u", max_age_s);
+	return db_exec(c, "seen_sig_purge", 1, v, NULL, NULL, NULL);
+}
+
+enum err_code db_incident_lock(PGconn *c, const char *incident_id, char owner[UUID_STR_LEN + 1])
+{
+	const char *v[1] = {incident_id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	if (!uuid_parse(incident_id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "incident_lock", 1, v, NULL, NULL, &r);
+	if (rc == ERR_OK) {
+		if (PQntuples(r) == 1)
+			db_get_text(r, 0, 0, owner, UUID_STR_LEN + 1);
+		else
+			rc = ERR_NOT_FOUND;
+	}
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_incident_insert(PGconn *c, const char *id, const char *org_id, const char *at,
+				 const struct db_incident_fields *f)
+{
+	const char *v[9] = {id,	      org_id,	  at,	       f->title, f->sector,
+			    f->severity, f->incident_type, f->phase, f->tlp};
+
+	return db_exec(c, "incident_insert", 9, v, NULL, NULL, NULL);
+}
+
+enum err_code db_incident_followup(PGconn *c, const char *id, const char *at,
+				   const struct db_incident_fields *f)
+{
+	const char *v[8] = {id, at, f->title, f->sector, f->severity, f->incident_type, f->phase,
+			    f->tlp};
+
+	return db_exec(c, "incident_followup", 8, v, NULL, NULL, NULL);
+}
+
+enum err_code db_report_insert(PGconn *c, const struct db_report_row *row)
+{
+	const char *v[15] = {row->id,
+			     row->incident_id,
+			     row->org_id,
+			     row->key_id,
+			     row->received_at,
+			     row->phase,
+			     row->severity,
+			     row->tlp,
+			     (const char *)row->body,
+			     (const char *)row->body_sha256,
+			     row->signature_input,
+			     row->signature,
+			     row->signature_base,
+			     row->content_digest,
+			     (const char *)row->receipt_sig};
+	const int lens[15] = {0, 0, 0, 0, 0, 0, 0, 0, (int)row->body_len, 32, 0, 0, 0, 0, 64};
+	const int fmts[15] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1};
+
+	return db_exec(c, "report_insert", 15, v, lens, fmts, NULL);
+}
+
+enum err_code db_outbox_insert(PGconn *c, const char *kind, const char *subject_id)
+{
+	const char *v[2] = {kind, subject_id};
+
+	return db_exec(c, "outbox_insert", 2, v, NULL, NULL, NULL);
+}
+
+enum err_code db_report_get(PGconn *c, const char *id, const char *org_id,
+			    struct db_report_view *view)
+{
+	const char *v[2] = {id, org_id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	view->fields = NULL;
+	if (!uuid_parse(id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "report_get", 2, v, NULL, NULL, &r);
+	if (rc != ERR_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = ERR_NOT_FOUND;
+		goto out;
+	}
+	db_get_text(r, 0, 1, view->id, sizeof view->id);
+	db_get_text(r, 0, 2, view->received_at, sizeof view->received_at);
+	if (db_get_bytea(r, 0, 3, view->body_sha256, 32) != 0 ||
+	    db_get_bytea(r, 0, 4, view->receipt_sig, 64) != 0 ||
+	    (view->fields = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
+		rc = ERR_INTERNAL;
+out:
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_incident_get(PGconn *c, const char *id, const char *org_id, json_t **out)
+{
+	const char *v[2] = {id, org_id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	*out = NULL;
+	if (!uuid_parse(id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "incident_get", 2, v, NULL, NULL, &r);
+	if (rc == ERR_OK) {
+		if (PQntuples(r) != 1)
+			rc = ERR_NOT_FOUND;
+		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
+			rc = ERR_INTERNAL;
+	}
+	PQclear(r);
+	return rc;
+}

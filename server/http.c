@@ -1,0 +1,460 @@
+/*
+ * http — libmicrohttpd with its internal thread pool and epoll.
+ *
+ * The life of a request: the URI-log callback allocates its state (raw
+ * URI, request id); the first access-handler call checks Content-Length;
+ * the following calls accumulate the body up to the limit; the last call
+ * routes, authenticates, runs the handler and queues the reply; the
+ * completion callback writes the access-log line and frees the state.
+ *
+ * Never log bodies, signatures or tokens here; never hold SQL or crypto.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "h_meta.h"
+#include "h_reports.h"
+#include "jspec.h"
+#include "log.h"
+
+enum http_auth { AUTH_NONE, AUTH_OPERATOR };
+
+struct http_route {
+	const char *method;
+	const char *pattern; /* segments; "{}" matches one non-empty segment */
+	enum http_auth auth;
+	http_handler handler;
+};
+
+static const struct http_route http_routes[] = {
+	{"GET", "/healthz", AUTH_NONE, h_meta_health},
+	{"GET", "/readyz", AUTH_NONE, h_meta_ready},
+	{"GET", "/v1/server-key", AUTH_NONE, h_meta_server_key},
+	{"POST", "/v1/reports", AUTH_OPERATOR, h_reports_create},
+	{"GET", "/v1/reports/{}", AUTH_OPERATOR, h_reports_get},
+	{"GET", "/v1/incidents/{}", AUTH_OPERATOR, h_incidents_get},
+};
+#define N_ROUTES (sizeof http_routes / sizeof http_routes[0])
+
+static struct MHD_Daemon *http_daemon;
+static const struct http_env *http_env_ptr;
+
+/* Match path against a pattern, capturing {} segments into req->params. */
+static bool http_match(const char *pattern, const char *path, struct http_request *req)
+{
+	int n = 0;
+
+	while (*pattern != '\0' && *path != '\0') {
+		if (strncmp(pattern, "{}", 2) == 0) {
+			size_t seg = strcspn(path, "/");
+			if (seg == 0 || seg >= sizeof req->params[0] || n >= HTTP_MAX_PARAMS)
+				return false;
+			memcpy(req->params[n], path, seg);
+			req->params[n][seg] = '\0';
+			n++;
+			pattern += 2;
+			path += seg;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+/* The route for this request; *path_known tells a 405 from a 404. */
+static const struct http_route *http_route(struct http_request *req, bool *path_known,
+					   char *allow, size_t allow_len)
+{
+	const struct http_route *found = NULL;
+
+	*path_known = false;
+	allow[0] = '\0';
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		if (!http_match(http_routes[i].pattern, req->path, req))
+			continue;
+		*path_known = true;
+		snprintf(allow + strlen(allow), allow_len - strlen(allow), "%s%s",
+			 allow[0] != '\0' ? ", " : "", http_routes[i].method);
+		if (found == NULL && strcmp(http_routes[i].method, req->method) == 0)
+			found = &http_routes[i];
+	}
+	if (found != NULL) /* captures of the last pattern tried may be stale */
+		(void)http_match(found->pattern, req->path, req);
+	return found;
+}
+
+const char *http_header(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct http_hdr_join {
+	struct http_request *req;
+	const char *lname;
+	size_t start;
+	bool found, overflow;
+};
+
+static enum MHD_Result http_hdr_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+					const char *value)
+{
+	struct http_hdr_join *j = cls;
+	struct http_request *req = j->req;
+	size_t need;
+
+	(void)kind;
+	if (strcasecmp(key, j->lname) != 0)
+		return MHD_YES;
+	need = strlen(value) + (j->found ? 2 : 0);
+	if (req->hdr_used + need + 1 > sizeof req->hdr_arena) {
+		j->overflow = true;
+		return MHD_NO;
+	}
+	if (j->found) {
+		memcpy(req->hdr_arena + req->hdr_used, ", ", 2);
+		req->hdr_used += 2;
+	}
+	memcpy(req->hdr_arena + req->hdr_used, value, strlen(value));
+	req->hdr_used += strlen(value);
+	req->hdr_arena[req->hdr_used] = '\0';
+	j->found = true;
+	return MHD_YES;
+}
+
+/* httpsig's header lookup: every line of a field, combined with ", ". */
+static const char *http_hdr_combined(void *ctx, const char *lname)
+{
+	struct http_request *req = ctx;
+	struct http_hdr_join j = {req, lname, req->hdr_used, false, false};
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_hdr_collect, &j);
+	if (!j.found || j.overflow) {
+		req->hdr_used = j.start;
+		return NULL;
+	}
+	req->hdr_used++; /* keep the NUL */
+	return req->hdr_arena + j.start;
+}
+
+static bool http_content_type_json(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+enum err_code http_json_body(struct http_request *req, json_t **out)
+{
+	json_error_t jerr;
+
+	*out = NULL;
+	if (!http_content_type_json(http_header(req, "Content-Type"))) {
+		snprintf(req->err_detail, sizeof req->err_detail,
+			 "send the body as Content-Type: application/json");
+		return ERR_UNSUPPORTED_MEDIA_TYPE;
+	}
+	if (jspec_nesting_depth((const char *)req->body, req->body_len) > HTTP_MAX_JSON_DEPTH) {
+		snprintf(req->err_detail, sizeof req->err_detail,
+			 "arrays and objects nest deeper than %d levels", HTTP_MAX_JSON_DEPTH);
+		return ERR_JSON_TOO_DEEP;
+	}
+	*out = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (*out == NULL) {
+		snprintf(req->err_detail, sizeof req->err_detail, "line %d, column %d: %s",
+			 jerr.line, jerr.column, jerr.text);
+		return ERR_MALFORMED_JSON;
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		snprintf(req->err_detail, sizeof req->err_detail, "the body must be a JSON object");
+		req->err_pointer[0] = '\0';
+		return ERR_WRONG_TYPE;
+	}
+	return ERR_OK;
+}
+
+static enum MHD_Result http_send(struct http_request *req, unsigned status, json_t *body,
+				 bool problem, const char *location, const char *allow)
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	json_decref(body);
+	if (text == NULL)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type",
+				problem ? "application/problem+json" : "application/json");
+	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (location != NULL && *location != '\0')
+		MHD_add_response_header(resp, "Location", location);
+	if (allow != NULL)
+		MHD_add_response_header(resp, "Allow", allow);
+	req->status = status;
+	ret = MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result http_send_problem(struct http_request *req, enum err_code code,
+					 const char *allow)
+{
+	json_t *p = problem_json(code, req->err_detail,
+				 req->err_pointer[0] != '\0' || code == ERR_WRONG_TYPE
+					 ? req->err_pointer
+					 : NULL,
+				 req->request_id);
+
+	if (problem_status(code) >= 500)
+		log_emit(LOG_WARN, "request failed",
+			 json_pack("{s:s, s:s}", "request_id", req->request_id, "error",
+				   problem_slug(code)));
+	return http_send(req, problem_status(code), p, true, NULL, allow);
+}
+
+static enum err_code http_authenticate(struct http_request *req, enum http_auth auth)
+{
+	struct httpsig_request h;
+	enum err_code rc;
+
+	if (auth == AUTH_NONE)
+		return ERR_OK;
+	req->sig = malloc(sizeof *req->sig);
+	if (req->sig == NULL)
+		return ERR_INTERNAL;
+	h.method = req->method;
+	h.scheme = req->env->cfg->public_scheme;
+	h.authority = http_header(req, "Host");
+	h.path = req->path;
+	h.query = req->has_query ? req->query : NULL;
+	h.header = http_hdr_combined;
+	h.header_ctx = req;
+	if (h.authority == NULL) {
+		snprintf(req->err_detail, sizeof req->err_detail, "the request has no Host header");
+		return ERR_SIG_PARAMS;
+	}
+	rc = auth_operator(&h, req->body, req->body_len, req->body_len > 0, req->env->cfg->skew_s,
+			   req->sig, &req->op, req->err_detail, sizeof req->err_detail);
+	if (rc == ERR_OK)
+		snprintf(req->actor, sizeof req->actor, "key:%s", req->op.key_id);
+	return rc;
+}
+
+static enum MHD_Result http_dispatch(struct http_request *req)
+{
+	char allow[64];
+	bool path_known;
+	const struct http_route *route;
+	struct http_reply rep = {0, NULL, ""};
+	enum err_code rc;
+
+	if (req->uri_too_long)
+		return http_send_problem(req, ERR_URI_TOO_LONG, NULL);
+	route = http_route(req, &path_known, allow, sizeof allow);
+	if (route == NULL)
+		return http_send_problem(req, path_known ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_FOUND,
+					 path_known ? allow : NULL);
+	if (req->body_too_large) {
+		snprintf(req->err_detail, sizeof req->err_detail, "the limit is %zu bytes",
+			 req->env->cfg->max_body_bytes);
+		return http_send_problem(req, ERR_BODY_TOO_LARGE, NULL);
+	}
+	rc = http_authenticate(req, route->auth);
+	if (rc == ERR_OK)
+		rc = route->handler(req, &rep);
+	if (rc != ERR_OK) {
+		json_decref(rep.json);
+		return http_send_problem(req, rc, NULL);
+	}
+	return http_send(req, rep.status != 0 ? rep.status : 200, rep.json ? rep.json : json_object(),
+			 false, rep.location, NULL);
+}
+
+static bool http_body_append(struct http_request *req, const char *data, size_t n)
+{
+	size_t max = req->env->cfg->max_body_bytes;
+
+	if (req->body_too_large || n > max - req->body_len) {
+		req->body_too_large = true;
+		return false;
+	}
+	if (req->body_len + n + 1 > req->body_cap) {
+		size_t cap = req->body_cap != 0 ? req->body_cap : 4096;
+		uint8_t *p;
+		while (cap < req->body_len + n + 1)
+			cap *= 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		p = realloc(req->body, cap);
+		if (p == NULL) {
+			req->body_too_large = true;
+			return false;
+		}
+		req->body = p;
+		req->body_cap = cap;
+	}
+	memcpy(req->body + req->body_len, data, n);
+	req->body_len += n;
+	req->body[req->body_len] = '\0';
+	return true;
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version,
+				   const char *upload_data, size_t *upload_data_size,
+				   void **req_cls)
+{
+	struct http_request *req = *req_cls;
+
+	(void)cls;
+	(void)url;
+	(void)version;
+	if (req == NULL)
+		return MHD_NO;
+	if (!req->started) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     "Content-Length");
+		req->started = true;
+		req->conn = conn;
+		snprintf(req->method, sizeof req->method, "%s", method);
+		if (cl != NULL && strtoull(cl, NULL, 10) > req->env->cfg->max_body_bytes) {
+			req->body_too_large = true;
+			req->dispatched = true;
+			return http_dispatch(req); /* answer now; MHD closes after */
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		(void)http_body_append(req, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (req->dispatched)
+		return MHD_YES;
+	req->dispatched = true;
+	return http_dispatch(req);
+}
+
+/* Called by MHD with the raw request target before anything else. */
+static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_request *req = calloc(1, sizeof *req);
+	const char *q;
+	size_t path_len;
+
+	(void)cls;
+	(void)conn;
+	if (req == NULL)
+		return NULL;
+	req->env = http_env_ptr;
+	req->started_us = clock_now_us();
+	{
+		uint8_t rnd[16];
+		randombytes_buf(rnd, sizeof rnd);
+		sodium_bin2hex(req->request_id, sizeof req->request_id, rnd, sizeof rnd);
+	}
+	if (strlen(uri) > HTTP_MAX_URI) {
+		req->uri_too_long = true;
+		snprintf(req->path, sizeof req->path, "/");
+		return req;
+	}
+	q = strchr(uri, '?');
+	path_len = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	memcpy(req->path, uri, path_len);
+	req->path[path_len] = '\0';
+	if (q != NULL) {
+		req->has_query = true;
+		snprintf(req->query, sizeof req->query, "%s", q + 1);
+	}
+	return req;
+}
+
+static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			   enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *req = *req_cls;
+
+	(void)cls;
+	(void)conn;
+	if (req == NULL)
+		return;
+	log_emit(LOG_INFO, "access",
+		 json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:b}", "request_id",
+			   req->request_id, "method", req->method, "path", req->path, "status",
+			   (int)req->status, "bytes_in", (json_int_t)req->body_len, "duration_us",
+			   (json_int_t)(clock_now_us() - req->started_us), "actor", req->actor,
+			   "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+	free(req->body);
+	free(req->sig);
+	free(req);
+	*req_cls = NULL;
+}
+
+int http_start(const struct http_env *env)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	const struct sockaddr *sa;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+	http_env_ptr = env;
+	memset(&a4, 0, sizeof a4);
+	memset(&a6, 0, sizeof a6);
+	if (inet_pton(AF_INET, env->cfg->listen_addr, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons(env->cfg->port);
+		sa = (const struct sockaddr *)&a4;
+	} else {
+		inet_pton(AF_INET6, env->cfg->listen_addr, &a6.sin6_addr);
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons(env->cfg->port);
+		sa = (const struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	}
+	http_daemon = MHD_start_daemon(
+		flags, env->cfg->port, NULL, NULL, http_access, NULL, MHD_OPTION_SOCK_ADDR, sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)env->cfg->threads,
+		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+		http_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)(64 * 1024), MHD_OPTION_END);
+	if (http_daemon == NULL) {
+		log_msg(LOG_ERROR, "cannot listen on %s port %u", env->cfg->listen_addr,
+			(unsigned)env->cfg->port);
+		return -1;
+	}
+	log_emit(LOG_INFO, "listening",
+		 json_pack("{s:s, s:i, s:s}", "address", env->cfg->listen_addr, "port",
+			   (int)env->cfg->port, "public_url", env->cfg->public_url));
+	return 0;
+}
+
+void http_stop(void)
+{
+	if (http_daemon != NULL) {
+		MHD_stop_daemon(http_daemon);
+		http_daemon = NULL;
+	}
+}
