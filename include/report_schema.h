@@ -15,32 +15,41 @@
 #include "jspec.h"
 
 /* NULL-terminated vocabularies */
-extern const char *const report_sectors[];        /* Japan's 15 CI sectors, snake_case */
-extern const char *const report_regions[];        /* Japan's regions, snake_case */
+extern const char *const report_sectors[]; /* Japan's 15 CI sectors, snake_case */
+extern const char *const report_regions[]; /* Japan's regions, snake_case */
 extern const char *const report_incident_types[];
-extern const char *const report_severities[];     /* low, medium, high, critical (ascending) */
-extern const char *const report_phases[];         /* early_warning, notification, final */
-extern const char *const report_tlp_levels[];     /* CLEAR, GREEN, AMBER, AMBER+STRICT, RED */
+extern const char *const report_severities[]; /* low, medium, high, critical (ascending) */
+extern const char *const report_phases[];     /* early_warning, notification, final */
+extern const char *const report_tlp_levels[]; /* CLEAR, GREEN, AMBER, AMBER+STRICT, RED */
 extern const char *const report_impact_classes[];
 extern const char *const report_indicator_types[];
-extern const char *const report_indicator_roles[];/* attacker, victim */
+extern const char *const report_indicator_roles[]; /* attacker, victim */
 
 /* The top-level report spec, terminated by {.name = NULL}. */
 extern const struct jspec_field report_spec[];
 
 /*
  * Validate a parsed report body. Beyond the declarative spec it checks
- * cross-field rules: occurred_at not after detected_at; indicator values
- * well-formed for their type (IPv4/IPv6 literals, domain names, URLs with
- * a scheme, e-mail addresses, hex digests of the right length).
+ * cross-field rules: occurred_at not after detected_at (as instants, so
+ * offsets are honoured); indicator values well-formed for their type:
+ * ipv4/ipv6 literals with an optional CIDR prefix, LDH domain names of two
+ * or more labels (A-label form for IDNs; one trailing root dot allowed),
+ * URLs as lowercase-scheme "://" rest without spaces or controls, e-mail
+ * addresses (local@domain), hex digests of the right length (either case),
+ * and file names without '/' or controls. The spec is checked first and
+ * its error wins; then occurred_at; then indicators in order.
  * Returns true when valid; otherwise false with *err filled (pointer names
- * the field, e.g. "/indicators/3/value").
+ * the field, e.g. "/indicators/3/value"; cross-field failures are
+ * ERR_VALIDATION). `err` may be NULL. Values are checked, never rewritten:
+ * callers store them as sent.
  */
 bool report_schema_validate(const json_t *doc, struct jspec_error *err);
 
 /*
- * The STIX 2.1 industry-sector-ov value(s) for a sector, e.g.
- * "electric_power" -> "utilities"... NULL for an unknown sector.
+ * The STIX 2.1 industry-sector-ov value for a sector, e.g. "electric_power"
+ * -> "energy", "railways" -> "transportation". Several sectors share a
+ * value, so the mapping does not invert. Returns a static string, or NULL
+ * for an unknown sector or NULL.
  */
 const char *report_sector_stix(const char *sector);
 

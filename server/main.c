@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "migrate.h"
+#include "report_schema.h"
 #include "signer.h"
 #include "worker.h"
 
@@ -48,6 +49,15 @@ static int main_serve(const struct config *cfg)
 	if (signer_load_or_create(cfg->server_key_path, &key, err, sizeof err) != 0) {
 		log_msg(LOG_ERROR, "server key: %s", err);
 		return 1;
+	}
+	{
+		struct jspec_error spec_err;
+		if (!jspec_spec_valid(report_spec, &spec_err)) { /* our bug, not the user's */
+			log_msg(LOG_ERROR, "report schema table is invalid at %s: %s",
+				spec_err.pointer, spec_err.detail);
+			signer_wipe(&key);
+			return 1;
+		}
 	}
 	if (migrate_check(&latest, err, sizeof err) == ERR_CONFLICT)
 		log_msg(LOG_WARN, "schema not current: %s (/readyz answers 503)", err);
