@@ -18,10 +18,10 @@
 struct auth_operator {
 	char org_id[UUID_STR_LEN + 1];
 	char key_id[HTTPSIG_MAX_KEYID + 1];
-	uint8_t sig_sha256[32]; /* the replay-guard key of this request's signature */
+	uint8_t sig_sha256[32];      /* the replay-guard key of this request's signature */
 	const char *signature_input; /* verbatim field values (owned by the request) */
 	const char *signature;
-	const char *content_digest;  /* NULL without a body */
+	const char *content_digest; /* NULL without a body */
 };
 
 /*
@@ -36,9 +36,9 @@ struct auth_operator {
  * `parsed` is caller-provided scratch (large); detail gets a sentence.
  */
 enum err_code auth_operator(const struct httpsig_request *hreq, const uint8_t *body,
-			    size_t body_len, bool has_body, unsigned skew_s,
-			    struct httpsig_parsed *parsed, struct auth_operator *out, char *detail,
-			    size_t detail_len);
+                            size_t body_len, bool has_body, unsigned skew_s,
+                            struct httpsig_parsed *parsed, struct auth_operator *out, char *detail,
+                            size_t detail_len);
 
 /* Record the signature of a read request; ERR_SIG_REPLAYED if seen. */
 enum err_code auth_operator_consume(const struct auth_operator *op);

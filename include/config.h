@@ -19,11 +19,11 @@ struct config {
 	uint16_t port;                     /* ISACD_PORT */
 	char public_url[CONFIG_STR_MAX];   /* ISACD_PUBLIC_URL: scheme://host[:port] clients use */
 	char server_key_path[CONFIG_STR_MAX]; /* ISACD_SERVER_KEY */
-	size_t max_body_bytes;             /* ISACD_MAX_BODY_BYTES */
-	unsigned skew_s;                   /* ISACD_SKEW_S: accepted |now - created| */
-	unsigned threads;                  /* ISACD_THREADS: HTTP worker threads */
-	char log_level[16];                /* ISACD_LOG_LEVEL */
-	char public_scheme[8];             /* derived from public_url: "http" or "https" */
+	size_t max_body_bytes;                /* ISACD_MAX_BODY_BYTES */
+	unsigned skew_s;                      /* ISACD_SKEW_S: accepted |now - created| */
+	unsigned threads;                     /* ISACD_THREADS: HTTP worker threads */
+	char log_level[16];                   /* ISACD_LOG_LEVEL */
+	char public_scheme[8];                /* derived from public_url: "http" or "https" */
 };
 
 /*

@@ -52,8 +52,8 @@ void db_close(void);
  * (connection lost, serialization failure, deadlock — db_tx retries those)
  * or ERR_INTERNAL (any other SQL error; logged with the statement name).
  */
-enum err_code db_exec(PGconn *c, const char *stmt, int n, const char *const *vals,
-		      const int *lens, const int *fmts, PGresult **res);
+enum err_code db_exec(PGconn *c, const char *stmt, int n, const char *const *vals, const int *lens,
+                      const int *fmts, PGresult **res);
 
 /*
  * Run fn inside BEGIN … COMMIT (isolation READ COMMITTED unless

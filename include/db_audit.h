@@ -17,8 +17,8 @@
  * detail is borrowed (may be NULL: "{}"); it is stored as compact JSON with
  * sorted keys. Returns ERR_OK, or a db_exec error.
  */
-enum err_code db_audit_append(PGconn *c, const char *actor, const char *action,
-			      const char *subject, const json_t *detail);
+enum err_code db_audit_append(PGconn *c, const char *actor, const char *action, const char *subject,
+                              const json_t *detail);
 
 /*
  * Recompute the whole chain. On ERR_OK every entry verified and *checked

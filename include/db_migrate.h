@@ -30,6 +30,6 @@ enum err_code db_migrate_applied(PGconn *c, struct db_migration *out, int max, i
  * `version` unless it was applied meanwhile (*done set to 0 then).
  */
 enum err_code db_migrate_apply(PGconn *c, int version, const char *name, const char *sql,
-			       const uint8_t sha256[32], int *done);
+                               const uint8_t sha256[32], int *done);
 
 #endif

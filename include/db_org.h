@@ -47,7 +47,7 @@ enum err_code db_org_list(PGconn *c, json_t **out);
 
 /* Register a public key. ERR_CONFLICT: the key id exists. */
 enum err_code db_key_insert(PGconn *c, const char *key_id, const char *org_id,
-			    const uint8_t public_key[32]);
+                            const uint8_t public_key[32]);
 
 /* Look a key up with its organization's kind. ERR_NOT_FOUND when absent. */
 enum err_code db_key_get(PGconn *c, const char *key_id, struct db_key *out);
@@ -56,8 +56,8 @@ enum err_code db_key_get(PGconn *c, const char *key_id, struct db_key *out);
 enum err_code db_key_revoke(PGconn *c, const char *key_id);
 
 /* Store a token's hash. ERR_CONFLICT on a (astronomically unlikely) duplicate. */
-enum err_code db_token_insert(PGconn *c, const char *id, const char *org_id,
-			      const uint8_t hash[32], const char *label);
+enum err_code db_token_insert(PGconn *c, const char *id, const char *org_id, const uint8_t hash[32],
+                              const char *label);
 
 /* Find a live (unrevoked) token by hash. ERR_NOT_FOUND otherwise. */
 enum err_code db_token_lookup(PGconn *c, const uint8_t hash[32], struct db_token *out);

@@ -47,14 +47,13 @@ enum err_code db_seen_signature_purge(PGconn *c, unsigned max_age_s);
  * Lock an incident for a follow-up and return its owner. ERR_NOT_FOUND when
  * absent.
  */
-enum err_code db_incident_lock(PGconn *c, const char *incident_id,
-			       char owner[UUID_STR_LEN + 1]);
+enum err_code db_incident_lock(PGconn *c, const char *incident_id, char owner[UUID_STR_LEN + 1]);
 
-enum err_code db_incident_insert(PGconn *c, const char *id, const char *org_id,
-				 const char *at, const struct db_incident_fields *f);
+enum err_code db_incident_insert(PGconn *c, const char *id, const char *org_id, const char *at,
+                                 const struct db_incident_fields *f);
 
 enum err_code db_incident_followup(PGconn *c, const char *id, const char *at,
-				   const struct db_incident_fields *f);
+                                   const struct db_incident_fields *f);
 
 enum err_code db_report_insert(PGconn *c, const struct db_report_row *row);
 
@@ -67,7 +66,7 @@ enum err_code db_outbox_insert(PGconn *c, const char *kind, const char *subject_
  * view->fields.
  */
 enum err_code db_report_get(PGconn *c, const char *id, const char *org_id,
-			    struct db_report_view *view);
+                            struct db_report_view *view);
 
 /* An incident with its reports' summaries, owned by org_id (NULL: any). */
 enum err_code db_incident_get(PGconn *c, const char *id, const char *org_id, json_t **out);

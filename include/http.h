@@ -21,8 +21,8 @@
 #include "problem.h"
 #include "signer.h"
 
-#define HTTP_MAX_URI 4096
-#define HTTP_MAX_PARAMS 2
+#define HTTP_MAX_URI        4096
+#define HTTP_MAX_PARAMS     2
 #define HTTP_MAX_JSON_DEPTH 16
 
 struct MHD_Connection;
@@ -48,7 +48,7 @@ struct http_request {
 	size_t body_len, body_cap;
 	bool body_too_large, started, dispatched;
 	unsigned status;
-	char actor[160]; /* who, for the access log: "key:<id>" */
+	char actor[160];            /* who, for the access log: "key:<id>" */
 	struct auth_operator op;    /* set on AUTH_OPERATOR routes */
 	struct httpsig_parsed *sig; /* idem; owned by the request */
 	/* set by handlers along with an error code */
@@ -60,8 +60,8 @@ struct http_request {
 };
 
 struct http_reply {
-	unsigned status;   /* 0: 200 */
-	json_t *json;      /* stolen by the http layer */
+	unsigned status; /* 0: 200 */
+	json_t *json;    /* stolen by the http layer */
 	char location[256];
 };
 

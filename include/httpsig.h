@@ -60,15 +60,49 @@ struct httpsig_parsed {
  * required) and its coverage (see httpsig_check_coverage), and build the
  * signature base into out->base.
  *
- * Returns ERR_OK, or: ERR_SIG_MISSING (no Signature-Input or no Signature),
- * ERR_SIG_MALFORMED (either field fails RFC 8941 parsing, a label missing
- * in one of them, signature not 64 bytes), ERR_SIG_PARAMS (bad or missing
- * parameter, unsupported component or component parameter, insufficient
- * coverage, a covered field absent from the request).
+ * Returns ERR_OK, or: ERR_SIG_MISSING (no Signature-Input or no Signature,
+ * or either is an empty dictionary), ERR_SIG_MALFORMED (either field fails
+ * RFC 8941 parsing, no label present in both, the Signature-Input member
+ * not an inner list, the Signature member not a 64-byte byte sequence),
+ * ERR_SIG_PARAMS (bad or missing parameter, unsupported component or
+ * component parameter, duplicate component, insufficient coverage, a
+ * covered field absent from the request, a component value holding bytes
+ * outside VCHAR/SP/HTAB, a base of HTTPSIG_MAX_BASE bytes or more),
+ * ERR_INTERNAL (req or out NULL, out of memory).
  * `detail` (may be NULL) receives a human sentence naming the problem.
+ *
+ * Components: the derived @method (as received), @target-uri (scheme "://"
+ * authority path, then "?" query when req->query is non-NULL; scheme and
+ * authority lower-cased), @authority (lower-cased), @scheme (lower-cased),
+ * @request-target (path ["?" query]), @path ("/" when empty), @query ("?"
+ * query; "?" alone when absent), and any lower-case field name (value from
+ * req->header, leading and trailing SP/HTAB trimmed). Parameters other than
+ * keyid, created, expires, alg, nonce and tag are ignored (RFC 9421 2.3).
+ * The base's "@signature-params" line is the RFC 8941 re-serialization of
+ * the received inner list, parameters in received order.
  */
 enum err_code httpsig_parse(const struct httpsig_request *req, bool has_body,
 			    struct httpsig_parsed *out, char *detail, size_t detail_len);
+
+/*
+ * httpsig_parse without the coverage rule: everything else (field parsing,
+ * parameters, components, base) is identical. For tests against RFC 9421's
+ * examples, which cover less than isacd demands. Request authentication
+ * must use httpsig_parse, never this alone.
+ */
+enum err_code httpsig_parse_nocheck(const struct httpsig_request *req, struct httpsig_parsed *out,
+				    char *detail, size_t detail_len);
+
+/*
+ * isacd's coverage rule over p->components: "@method" must be covered;
+ * either "@target-uri", or both "@authority" and "@path" plus "@query" when
+ * req->query is non-empty; with a body, "content-type" and
+ * "content-digest". Returns ERR_OK or ERR_SIG_PARAMS with `detail` (may be
+ * NULL) listing what is missing.
+ */
+enum err_code httpsig_check_coverage(const struct httpsig_parsed *p,
+				     const struct httpsig_request *req, bool has_body,
+				     char *detail, size_t detail_len);
 
 /*
  * Verify out->signature over out->base with a 32-byte Ed25519 public key.
@@ -82,13 +116,13 @@ bool httpsig_verify_ed25519(const struct httpsig_parsed *p, const uint8_t pk[32]
  * Other algorithms in the dictionary are ignored.
  * Returns ERR_OK, ERR_DIGEST_MISSING (no field, or no sha-256 member),
  * ERR_DIGEST_MALFORMED (not a dictionary, not a byte sequence, wrong
- * length) or ERR_DIGEST_MISMATCH.
+ * length), ERR_DIGEST_MISMATCH, or ERR_INTERNAL (out of memory).
  */
 enum err_code httpsig_check_digest(const char *field_value, const uint8_t *body, size_t body_len);
 
 /*
- * Format "sha-256=:<base64>:" of body into out (at least 64 bytes).
- * Returns 0, or -1 when out is too small.
+ * Format "sha-256=:<base64>:" of body into out, NUL-terminated (55 bytes
+ * needed; 64 is a safe size). Returns 0, or -1 when out is too small.
  */
 int httpsig_digest_field(const uint8_t *body, size_t body_len, char *out, size_t out_len);
 
@@ -96,11 +130,16 @@ int httpsig_digest_field(const uint8_t *body, size_t body_len, char *out, size_t
  * Sign a request (used by isacd's own clients: the operator CLI and, later,
  * webhooks). Covers the given component identifiers (plain names such as
  * "@method", "@target-uri", "content-type", "content-digest"), with
- * parameters created, keyid and alg="ed25519", under label `label`.
- * Writes the Signature-Input and Signature field values (NUL-terminated).
- * sk is the 64-byte libsodium secret key.
- * Returns ERR_OK, ERR_SIG_PARAMS (a component is absent from the request or
- * unsupported) or ERR_INTERNAL (a buffer too small).
+ * parameters in this order: created, keyid, alg="ed25519", under label
+ * `label` (an RFC 8941 key). The base is built by the same code as
+ * httpsig_parse, so what is signed is what the verifier rebuilds.
+ * Writes the Signature-Input and Signature field values (NUL-terminated),
+ * e.g. `sig1=("@method" "@target-uri");created=1;keyid="k";alg="ed25519"`
+ * and `sig1=:<base64>:`. sk is the 64-byte libsodium secret key.
+ * Returns ERR_OK, ERR_SIG_PARAMS (a component absent from the request,
+ * unsupported or repeated; a bad label or keyid; created outside RFC 8941's
+ * integer range) or ERR_INTERNAL (a buffer too small, out of memory).
+ * The coverage rule is not applied: the caller chooses what to cover.
  */
 enum err_code httpsig_sign(const struct httpsig_request *req, const char *const *components,
 			   size_t n_components, const char *label, const char *keyid,

@@ -32,6 +32,6 @@ const char *problem_title(enum err_code code);
  * Returns a new reference the caller owns, or NULL on allocation failure.
  */
 json_t *problem_json(enum err_code code, const char *detail, const char *pointer,
-		     const char *request_id);
+                     const char *request_id);
 
 #endif

@@ -22,13 +22,13 @@
  * Sign a receipt. Returns 0, or -1 when an argument has the wrong length.
  */
 int receipt_sign(const struct signer_key *key, const char *report_id, const uint8_t sha256[32],
-		 const char *received_at, uint8_t sig[64]);
+                 const char *received_at, uint8_t sig[64]);
 
 /*
  * The receipt as JSON: {alg, key_id, report_id, report_sha256 (hex),
  * received_at, signature (base64)}. New reference, NULL on allocation failure.
  */
 json_t *receipt_json(const char *key_id, const char *report_id, const uint8_t sha256[32],
-		     const char *received_at, const uint8_t sig[64]);
+                     const char *received_at, const uint8_t sig[64]);
 
 #endif

@@ -22,7 +22,7 @@ struct report_submission {
 	const char *signature_base;     /* as verified */
 	const uint8_t *body;            /* exact bytes received */
 	size_t body_len;
-	const json_t *doc;              /* the body, parsed and validated */
+	const json_t *doc; /* the body, parsed and validated */
 };
 
 struct report_accepted {
@@ -40,7 +40,7 @@ struct report_accepted {
  * ERR_INTERNAL when the database fails (nothing stored).
  */
 enum err_code report_ingest(const struct signer_key *key, const struct report_submission *s,
-			    struct report_accepted *out);
+                            struct report_accepted *out);
 
 /* The 201 body: id, incident_id, received_at, receipt. New reference. */
 json_t *report_accepted_json(const struct signer_key *key, const struct report_accepted *a);
@@ -50,7 +50,7 @@ json_t *report_accepted_json(const struct signer_key *key, const struct report_a
  * ERR_NOT_FOUND when absent or another organization's.
  */
 enum err_code report_get(const struct signer_key *key, const char *id, const char *org_id,
-			 json_t **out);
+                         json_t **out);
 
 /* An incident with its reports' timeline; same visibility rule. */
 enum err_code report_incident_get(const char *id, const char *org_id, json_t **out);

@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 /* Context strings; the trailing NUL is part of the signed bytes. */
-#define SIGNER_CTX_RECEIPT "isacd receipt v1"
+#define SIGNER_CTX_RECEIPT  "isacd receipt v1"
 #define SIGNER_CTX_BULLETIN "isacd bulletin v1"
-#define SIGNER_CTX_AUDIT "isacd audit v1"
+#define SIGNER_CTX_AUDIT    "isacd audit v1"
 
 #define SIGNER_KEY_ID_LEN 22 /* "isacd-" + 16 hex */
 
@@ -38,8 +38,8 @@ int signer_load_or_create(const char *path, struct signer_key *key, char *err, s
  * Sign ctx‖NUL‖msg (ctx one of SIGNER_CTX_*) with the key. Returns 0, or -1
  * if the message is over 16 MiB or memory ran out.
  */
-int signer_sign(const struct signer_key *key, const char *ctx, const uint8_t *msg,
-		size_t msg_len, uint8_t sig[64]);
+int signer_sign(const struct signer_key *key, const char *ctx, const uint8_t *msg, size_t msg_len,
+                uint8_t sig[64]);
 
 /* Write a new random seed to path as base64 (mode 0600, refusing to overwrite). */
 int signer_write_seed(const char *path, const uint8_t seed[32], char *err, size_t err_len);

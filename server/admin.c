@@ -22,7 +22,7 @@
 #include "signer.h"
 #include "uuid.h"
 
-#define ADMIN_MAX_OPTS 8
+#define ADMIN_MAX_OPTS     8
 #define ADMIN_TOKEN_PREFIX "isacd_"
 
 struct admin_opts {
@@ -103,7 +103,7 @@ static enum err_code admin_tx_run(PGconn *c, void *p)
 }
 
 static enum err_code admin_do(enum err_code (*work)(PGconn *, void *), void *ctx,
-			      const char *action, const char *subject, json_t *detail)
+                              const char *action, const char *subject, json_t *detail)
 {
 	struct admin_tx t = {work, ctx, action, subject, detail};
 	enum err_code rc = db_tx(admin_tx_run, &t, false);
@@ -137,7 +137,8 @@ static int admin_org_create(int argc, char **argv)
 	if (name == NULL)
 		return admin_missing(argv[0], "name");
 	if (report_vocab_index(kinds, kind) < 0)
-		return admin_fail(ERR_NOT_IN_VOCABULARY, "--kind: operator, subscriber or coordinator");
+		return admin_fail(ERR_NOT_IN_VOCABULARY,
+		                  "--kind: operator, subscriber or coordinator");
 	if (strlen(name) == 0 || strlen(name) >= sizeof org.name)
 		return admin_fail(ERR_TOO_LONG, "--name: 1 to 200 bytes");
 	if (sector != NULL && report_vocab_index(report_sectors, sector) < 0)
@@ -153,13 +154,13 @@ static int admin_org_create(int argc, char **argv)
 	snprintf(org.sector, sizeof org.sector, "%s", sector != NULL ? sector : "");
 	snprintf(org.region, sizeof org.region, "%s", region != NULL ? region : "");
 	rc = admin_do(admin_org_insert, &org, "org.created", org.id,
-		      json_pack("{s:s, s:s}", "kind", kind, "name", name));
+	              json_pack("{s:s, s:s}", "kind", kind, "name", name));
 	if (rc == ERR_CONFLICT)
 		return admin_fail(rc, "an organization with this name exists");
 	if (rc != ERR_OK)
 		return admin_fail(rc, "could not create the organization");
 	return admin_print(json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "id", org.id, "kind", kind,
-				     "name", name, "sector", sector, "region", region));
+	                             "name", name, "sector", sector, "region", region));
 }
 
 static int admin_org_list(int argc, char **argv)
@@ -220,7 +221,7 @@ static int admin_key_add(int argc, char **argv)
 	if (b64 == NULL)
 		return admin_missing(argv[0], "public-key");
 	if (sodium_base642bin(k.pk, sizeof k.pk, b64, strlen(b64), NULL, &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    len != 32)
 		return admin_fail(ERR_VALIDATION, "--public-key: base64 of a 32-byte Ed25519 key");
 	if (k.key_id == NULL) {
@@ -233,7 +234,7 @@ static int admin_key_add(int argc, char **argv)
 	if (strlen(k.key_id) == 0 || strlen(k.key_id) > HTTPSIG_MAX_KEYID)
 		return admin_fail(ERR_TOO_LONG, "--key-id: 1 to 128 bytes");
 	rc = admin_do(admin_key_insert, &k, "key.added", k.key_id,
-		      json_pack("{s:s, s:s}", "org_id", k.org_id, "public_key", b64));
+	              json_pack("{s:s, s:s}", "org_id", k.org_id, "public_key", b64));
 	if (rc == ERR_NOT_FOUND)
 		return admin_fail(rc, "no organization with this id");
 	if (rc == ERR_NOT_OPERATOR)
@@ -243,7 +244,7 @@ static int admin_key_add(int argc, char **argv)
 	if (rc != ERR_OK)
 		return admin_fail(rc, "could not add the key");
 	return admin_print(json_pack("{s:s, s:s, s:s}", "key_id", k.key_id, "org_id", k.org_id,
-				     "public_key", b64));
+	                             "public_key", b64));
 }
 
 static enum err_code admin_key_revoke_work(PGconn *c, void *ctx)
@@ -258,7 +259,7 @@ static enum err_code admin_token_revoke_work(PGconn *c, void *ctx)
 
 /* key-revoke and token-revoke: one required option naming what to revoke. */
 static int admin_revoke(int argc, char **argv, const char *opt,
-			enum err_code (*work)(PGconn *, void *), const char *action)
+                        enum err_code (*work)(PGconn *, void *), const char *action)
 {
 	const char *const allowed[] = {opt, NULL};
 	struct admin_opts o;
@@ -305,7 +306,7 @@ static int admin_token_issue(int argc, char **argv)
 	struct admin_token t;
 	uint8_t raw[32];
 	char token[sizeof ADMIN_TOKEN_PREFIX +
-		   sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	           sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	enum err_code rc;
 	int status;
 
@@ -321,12 +322,12 @@ static int admin_token_issue(int argc, char **argv)
 	randombytes_buf(raw, sizeof raw);
 	memcpy(token, ADMIN_TOKEN_PREFIX, sizeof ADMIN_TOKEN_PREFIX - 1);
 	sodium_bin2base64(token + sizeof ADMIN_TOKEN_PREFIX - 1,
-			  sizeof token - (sizeof ADMIN_TOKEN_PREFIX - 1), raw, sizeof raw,
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sizeof token - (sizeof ADMIN_TOKEN_PREFIX - 1), raw, sizeof raw,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	crypto_hash_sha256(t.hash, (const uint8_t *)token, strlen(token));
 	rc = admin_do(admin_token_insert, &t, "token.issued", t.id,
-		      json_pack("{s:s, s:s}", "org_id", t.org_id, "label",
-				t.label != NULL ? t.label : ""));
+	              json_pack("{s:s, s:s}", "org_id", t.org_id, "label",
+	                        t.label != NULL ? t.label : ""));
 	if (rc == ERR_NOT_FOUND)
 		status = admin_fail(rc, "no organization with this id");
 	else if (rc == ERR_FORBIDDEN)
@@ -335,7 +336,7 @@ static int admin_token_issue(int argc, char **argv)
 		status = admin_fail(rc, "could not issue the token");
 	else
 		status = admin_print(json_pack("{s:s, s:s, s:s}", "id", t.id, "org_id", t.org_id,
-					       "token", token));
+		                               "token", token));
 	sodium_memzero(token, sizeof token);
 	sodium_memzero(raw, sizeof raw);
 	return status;
@@ -345,7 +346,7 @@ static int admin_token_issue(int argc, char **argv)
 static int admin_write_pem(const char *path, const uint8_t seed[32])
 {
 	static const uint8_t prefix[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
-					   0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
+	                                   0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
 	uint8_t der[48];
 	char b64[sodium_base64_ENCODED_LEN(48, sodium_base64_VARIANT_ORIGINAL)];
 	char text[256];
@@ -354,8 +355,8 @@ static int admin_write_pem(const char *path, const uint8_t seed[32])
 	memcpy(der, prefix, 16);
 	memcpy(der + 16, seed, 32);
 	sodium_bin2base64(b64, sizeof b64, der, sizeof der, sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(text, sizeof text, "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n",
-		     b64);
+	n = snprintf(text, sizeof text,
+	             "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n", b64);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		rc = write(fd, text, (size_t)n) == n ? 0 : -1;
@@ -402,9 +403,9 @@ static int admin_keygen(int argc, char **argv)
 		status = admin_fail(ERR_CONFLICT, "cannot write the .pub file (exists?)");
 		goto out;
 	}
-	status = admin_print(json_pack("{s:s, s:s+, s:s+, s:s+}", "public_key", b64, "secret_key_file",
-				       prefix, ".key", "pem_file", prefix, ".pem", "public_key_file",
-				       prefix, ".pub"));
+	status = admin_print(json_pack("{s:s, s:s+, s:s+, s:s+}", "public_key", b64,
+	                               "secret_key_file", prefix, ".key", "pem_file", prefix,
+	                               ".pem", "public_key_file", prefix, ".pub"));
 out:
 	sodium_memzero(seed, sizeof seed);
 	sodium_memzero(sk, sizeof sk);
@@ -427,7 +428,7 @@ int admin_audit_main(int argc, char **argv)
 	rc = db_audit_verify(c, &checked, &bad);
 	if (rc == ERR_CONFLICT) {
 		admin_print(json_pack("{s:b, s:I, s:I}", "ok", 0, "verified", (json_int_t)checked,
-				      "broken_at_seq", (json_int_t)bad));
+		                      "broken_at_seq", (json_int_t)bad));
 		return 1;
 	}
 	if (rc != ERR_OK)

@@ -42,8 +42,7 @@ int audit_hash(const uint8_t prev[32], const struct audit_entry *e, uint8_t out[
 	uint8_t num[8];
 
 	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)SIGNER_CTX_AUDIT,
-				  sizeof SIGNER_CTX_AUDIT);
+	crypto_hash_sha256_update(&st, (const uint8_t *)SIGNER_CTX_AUDIT, sizeof SIGNER_CTX_AUDIT);
 	crypto_hash_sha256_update(&st, prev, 32);
 	audit_be64(num, (uint64_t)e->seq);
 	crypto_hash_sha256_update(&st, num, sizeof num);

@@ -18,7 +18,7 @@
 #include "db_report.h"
 
 static enum err_code auth_key(const struct httpsig_parsed *p, struct db_key *key, char *detail,
-			      size_t detail_len)
+                              size_t detail_len)
 {
 	PGconn *c = db_conn();
 	enum err_code rc;
@@ -38,39 +38,39 @@ static enum err_code auth_key(const struct httpsig_parsed *p, struct db_key *key
 	}
 	if (strcmp(key->org_kind, "operator") != 0) {
 		snprintf(detail, detail_len, "keyid \"%.128s\" belongs to a %s, not an operator",
-			 p->keyid, key->org_kind);
+		         p->keyid, key->org_kind);
 		return ERR_NOT_OPERATOR;
 	}
 	return ERR_OK;
 }
 
 static enum err_code auth_time(const struct httpsig_parsed *p, unsigned skew_s, char *detail,
-			       size_t detail_len)
+                               size_t detail_len)
 {
 	int64_t now = (int64_t)time(NULL);
 
 	if (p->created > now + (int64_t)skew_s) {
 		snprintf(detail, detail_len, "created is %lld s in the future (window ±%u s)",
-			 (long long)(p->created - now), skew_s);
+		         (long long)(p->created - now), skew_s);
 		return ERR_SIG_SKEW;
 	}
 	if (p->created < now - (int64_t)skew_s) {
 		snprintf(detail, detail_len, "created is %lld s old (window ±%u s)",
-			 (long long)(now - p->created), skew_s);
+		         (long long)(now - p->created), skew_s);
 		return ERR_SIG_SKEW;
 	}
 	if (p->has_expires && p->expires < now) {
 		snprintf(detail, detail_len, "the signature expired %lld s ago",
-			 (long long)(now - p->expires));
+		         (long long)(now - p->expires));
 		return ERR_SIG_SKEW;
 	}
 	return ERR_OK;
 }
 
 enum err_code auth_operator(const struct httpsig_request *hreq, const uint8_t *body,
-			    size_t body_len, bool has_body, unsigned skew_s,
-			    struct httpsig_parsed *parsed, struct auth_operator *out, char *detail,
-			    size_t detail_len)
+                            size_t body_len, bool has_body, unsigned skew_s,
+                            struct httpsig_parsed *parsed, struct auth_operator *out, char *detail,
+                            size_t detail_len)
 {
 	struct db_key key;
 	enum err_code rc;
@@ -84,9 +84,9 @@ enum err_code auth_operator(const struct httpsig_request *hreq, const uint8_t *b
 		return rc;
 	if (!httpsig_verify_ed25519(parsed, key.public_key)) {
 		snprintf(detail, detail_len,
-			 "the Ed25519 signature of label \"%s\" does not verify over the signature"
-			 " base built from this request",
-			 parsed->label);
+		         "the Ed25519 signature of label \"%s\" does not verify over the signature"
+		         " base built from this request",
+		         parsed->label);
 		return ERR_SIG_INVALID;
 	}
 	rc = auth_time(parsed, skew_s, detail, detail_len);
@@ -97,9 +97,10 @@ enum err_code auth_operator(const struct httpsig_request *hreq, const uint8_t *b
 		rc = httpsig_check_digest(out->content_digest, body, body_len);
 		if (rc != ERR_OK) {
 			snprintf(detail, detail_len, "%s",
-				 rc == ERR_DIGEST_MISMATCH
-					 ? "the sha-256 in Content-Digest is not the SHA-256 of the body"
-					 : "send Content-Digest: sha-256=:<base64 of SHA-256(body)>:");
+			         rc == ERR_DIGEST_MISMATCH ? "the sha-256 in Content-Digest is not "
+			                                     "the SHA-256 of the body"
+			                                   : "send Content-Digest: "
+			                                     "sha-256=:<base64 of SHA-256(body)>:");
 			return rc;
 		}
 	}

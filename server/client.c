@@ -19,7 +19,7 @@
 #include "receipt.h"
 #include "signer.h"
 
-#define CLIENT_MAX_BODY (16u * 1024 * 1024)
+#define CLIENT_MAX_BODY  (16u * 1024 * 1024)
 #define CLIENT_MAX_REPLY (1u * 1024 * 1024)
 
 struct client_buf {
@@ -108,7 +108,7 @@ static const char *client_header(void *ctx, const char *lname)
 }
 
 static long client_http(const char *method, const char *url, struct curl_slist *hdrs,
-			const struct client_buf *body, struct client_buf *reply)
+                        const struct client_buf *body, struct client_buf *reply)
 {
 	CURL *curl = curl_easy_init();
 	long status = 0;
@@ -133,7 +133,7 @@ static long client_http(const char *method, const char *url, struct curl_slist *
 
 /* Fetch the server key and check the receipt in the 201 reply. */
 static int client_check_receipt(const char *base, const struct client_buf *body,
-				const char *reply_text)
+                                const char *reply_text)
 {
 	struct client_buf keyreply = {NULL, 0};
 	char url[1024];
@@ -155,10 +155,10 @@ static int client_check_receipt(const char *base, const struct client_buf *body,
 	if (id == NULL || at == NULL || b64sig == NULL || b64pk == NULL ||
 	    strlen(id) != UUID_STR_LEN || strlen(at) != CLOCK_RFC3339_LEN ||
 	    sodium_base642bin(pk, 32, b64pk, strlen(b64pk), NULL, &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    len != 32 ||
 	    sodium_base642bin(sig, 64, b64sig, strlen(b64sig), NULL, &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    len != 64)
 		goto out;
 	crypto_hash_sha256(sha, (const uint8_t *)body->data, body->len);
@@ -178,7 +178,7 @@ int client_submit_main(int argc, char **argv)
 {
 	const char *base = NULL, *keyfile = NULL, *kid = NULL, *file = NULL;
 	static const char *const comps[] = {"@method", "@target-uri", "content-type",
-					    "content-digest"};
+	                                    "content-digest"};
 	struct client_buf body = {NULL, 0}, reply = {NULL, 0};
 	struct client_target t;
 	struct client_hdrs hv = {"application/json", NULL};
@@ -203,7 +203,7 @@ int client_submit_main(int argc, char **argv)
 	}
 	if (base == NULL || keyfile == NULL || kid == NULL || file == NULL) {
 		fprintf(stderr, "usage: isacd submit --url BASE_URL --key SEED_FILE --key-id KID "
-				"REPORT.json\n");
+		                "REPORT.json\n");
 		return 2;
 	}
 	if (signer_read_seed(keyfile, seed, err, sizeof err) != 0) {
@@ -213,16 +213,16 @@ int client_submit_main(int argc, char **argv)
 	crypto_sign_seed_keypair(pk, sk, seed);
 	if (client_read_file(file, &body) != 0 || client_target(base, "/v1/reports", &t) != 0) {
 		fprintf(stderr, "isacd submit: cannot read %s (1 byte to 16 MiB) or bad --url\n",
-			file);
+		        file);
 		rc = 2;
 		goto out;
 	}
 	httpsig_digest_field((const uint8_t *)body.data, body.len, digest, sizeof digest);
 	hv.content_digest = digest;
-	hr = (struct httpsig_request){"POST", t.scheme, t.authority, t.path, NULL, client_header,
-				      &hv};
+	hr = (struct httpsig_request){"POST", t.scheme,      t.authority, t.path,
+	                              NULL,   client_header, &hv};
 	if (httpsig_sign(&hr, comps, 4, "sig1", kid, (int64_t)time(NULL), sk, sig_input,
-			 sizeof sig_input, sig, sizeof sig) != ERR_OK) {
+	                 sizeof sig_input, sig, sizeof sig) != ERR_OK) {
 		fprintf(stderr, "isacd submit: signing failed\n");
 		goto out;
 	}

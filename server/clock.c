@@ -27,8 +27,8 @@ int clock_format_us(int64_t us, char out[CLOCK_RFC3339_LEN + 1])
 	if (gmtime_r(&secs, &tm) == NULL)
 		return -1;
 	snprintf(out, CLOCK_RFC3339_LEN + 1, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
-		 (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) % 100,
-		 (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
-		 (unsigned)tm.tm_sec % 100, frac % 1000000);
+	         (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) % 100,
+	         (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
+	         (unsigned)tm.tm_sec % 100, frac % 1000000);
 	return 0;
 }

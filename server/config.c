@@ -29,18 +29,19 @@ struct config_var {
 
 #define STR(field) CT_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0
 static const struct config_var config_vars[] = {
-	{"ISACD_DATABASE_URL", STR(database_url), "PostgreSQL conninfo or URI"},
-	{"ISACD_LISTEN", STR(listen_addr), "listen address (IPv4 or IPv6 literal)"},
-	{"ISACD_PORT", CT_PORT, offsetof(struct config, port), 0, 1, 65535, "listen port"},
-	{"ISACD_PUBLIC_URL", STR(public_url), "scheme://host[:port] clients use to reach isacd"},
-	{"ISACD_SERVER_KEY", STR(server_key_path), "file of the server's Ed25519 key (made if absent)"},
-	{"ISACD_MAX_BODY_BYTES", CT_SIZE, offsetof(struct config, max_body_bytes), 0, 1024,
-	 64ull * 1024 * 1024, "largest request body accepted, bytes"},
-	{"ISACD_SKEW_S", CT_UINT, offsetof(struct config, skew_s), 0, 1, 86400,
-	 "accepted clock skew of a signature's created time, seconds"},
-	{"ISACD_THREADS", CT_UINT, offsetof(struct config, threads), 0, 1, 256,
-	 "HTTP worker threads"},
-	{"ISACD_LOG_LEVEL", STR(log_level), "debug, info, warn or error"},
+        {"ISACD_DATABASE_URL", STR(database_url), "PostgreSQL conninfo or URI"},
+        {"ISACD_LISTEN", STR(listen_addr), "listen address (IPv4 or IPv6 literal)"},
+        {"ISACD_PORT", CT_PORT, offsetof(struct config, port), 0, 1, 65535, "listen port"},
+        {"ISACD_PUBLIC_URL", STR(public_url), "scheme://host[:port] clients use to reach isacd"},
+        {"ISACD_SERVER_KEY", STR(server_key_path),
+         "file of the server's Ed25519 key (made if absent)"},
+        {"ISACD_MAX_BODY_BYTES", CT_SIZE, offsetof(struct config, max_body_bytes), 0, 1024,
+         64ull * 1024 * 1024, "largest request body accepted, bytes"},
+        {"ISACD_SKEW_S", CT_UINT, offsetof(struct config, skew_s), 0, 1, 86400,
+         "accepted clock skew of a signature's created time, seconds"},
+        {"ISACD_THREADS", CT_UINT, offsetof(struct config, threads), 0, 1, 256,
+         "HTTP worker threads"},
+        {"ISACD_LOG_LEVEL", STR(log_level), "debug, info, warn or error"},
 };
 #undef STR
 #define N_VARS (sizeof config_vars / sizeof config_vars[0])
@@ -49,7 +50,7 @@ static void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->database_url, sizeof cfg->database_url,
-		 "postgresql://isacd@127.0.0.1:54329/isacd");
+	         "postgresql://isacd@127.0.0.1:54329/isacd");
 	snprintf(cfg->listen_addr, sizeof cfg->listen_addr, "127.0.0.1");
 	cfg->port = 8080;
 	snprintf(cfg->public_url, sizeof cfg->public_url, "http://127.0.0.1:8080");
@@ -60,8 +61,8 @@ static void config_defaults(struct config *cfg)
 	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
 }
 
-static int config_set(struct config *cfg, const struct config_var *v, const char *value,
-		      char *err, size_t err_len)
+static int config_set(struct config *cfg, const struct config_var *v, const char *value, char *err,
+                      size_t err_len)
 {
 	char *end = NULL;
 	unsigned long long n;
@@ -79,8 +80,9 @@ static int config_set(struct config *cfg, const struct config_var *v, const char
 	n = strtoull(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || n < v->min ||
 	    n > v->max) {
-		snprintf(err, err_len, "%s: expected a whole number from %llu to %llu, got \"%.40s\"",
-			 v->name, v->min, v->max, value);
+		snprintf(err, err_len,
+		         "%s: expected a whole number from %llu to %llu, got \"%.40s\"", v->name,
+		         v->min, v->max, value);
 		return -1;
 	}
 	if (v->type == CT_PORT)
@@ -95,7 +97,8 @@ static int config_set(struct config *cfg, const struct config_var *v, const char
 static const struct config_var *config_find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < N_VARS; i++)
-		if (strlen(config_vars[i].name) == len && strncmp(config_vars[i].name, name, len) == 0)
+		if (strlen(config_vars[i].name) == len &&
+		    strncmp(config_vars[i].name, name, len) == 0)
 			return &config_vars[i];
 	return NULL;
 }
@@ -131,7 +134,7 @@ static int config_read_file(struct config *cfg, const char *path, char *err, siz
 		eq = strchr(p, '=');
 		if (eq == NULL || (v = config_find(p, (size_t)(eq - p))) == NULL) {
 			snprintf(err, err_len, "%s:%u: expected ISACD_NAME=value with a known name",
-				 path, lineno);
+			         path, lineno);
 			goto out;
 		}
 		if (config_set(cfg, v, eq + 1, err, err_len) != 0)
@@ -158,11 +161,11 @@ static int config_validate(struct config *cfg, char *err, size_t err_len)
 	    (strncmp(cfg->public_url, "http://", 7) != 0 &&
 	     strncmp(cfg->public_url, "https://", 8) != 0)) {
 		snprintf(err, err_len,
-			 "ISACD_PUBLIC_URL: expected http(s)://host[:port] with no path");
+		         "ISACD_PUBLIC_URL: expected http(s)://host[:port] with no path");
 		return -1;
 	}
 	snprintf(cfg->public_scheme, sizeof cfg->public_scheme, "%.*s",
-		 (int)(colon - cfg->public_url), cfg->public_url);
+	         (int)(colon - cfg->public_url), cfg->public_url);
 	if (cfg->database_url[0] == '\0' || cfg->server_key_path[0] == '\0') {
 		snprintf(err, err_len, "ISACD_DATABASE_URL and ISACD_SERVER_KEY must not be empty");
 		return -1;
@@ -203,7 +206,8 @@ static void config_mask_dsn(const char *dsn, char *out, size_t out_len)
 		if (colon != NULL) {
 			char tail[CONFIG_STR_MAX];
 			snprintf(tail, sizeof tail, "%s", at);
-			snprintf(out + (colon - out), out_len - (size_t)(colon - out), ":***%s", tail);
+			snprintf(out + (colon - out), out_len - (size_t)(colon - out), ":***%s",
+			         tail);
 		}
 	}
 	pw = strstr(out, "password=");
@@ -221,11 +225,11 @@ void config_print(const struct config *cfg)
 
 	config_mask_dsn(cfg->database_url, dsn, sizeof dsn);
 	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:i, s:i, s:s}", "ISACD_DATABASE_URL", dsn,
-		      "ISACD_LISTEN", cfg->listen_addr, "ISACD_PORT", (int)cfg->port,
-		      "ISACD_PUBLIC_URL", cfg->public_url, "ISACD_SERVER_KEY", cfg->server_key_path,
-		      "ISACD_MAX_BODY_BYTES", (json_int_t)cfg->max_body_bytes, "ISACD_SKEW_S",
-		      (int)cfg->skew_s, "ISACD_THREADS", (int)cfg->threads, "ISACD_LOG_LEVEL",
-		      cfg->log_level);
+	              "ISACD_LISTEN", cfg->listen_addr, "ISACD_PORT", (int)cfg->port,
+	              "ISACD_PUBLIC_URL", cfg->public_url, "ISACD_SERVER_KEY", cfg->server_key_path,
+	              "ISACD_MAX_BODY_BYTES", (json_int_t)cfg->max_body_bytes, "ISACD_SKEW_S",
+	              (int)cfg->skew_s, "ISACD_THREADS", (int)cfg->threads, "ISACD_LOG_LEVEL",
+	              cfg->log_level);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);
@@ -239,10 +243,10 @@ const char *config_help(void)
 	if (help[0] != '\0')
 		return help;
 	used += (size_t)snprintf(help, sizeof help,
-				 "Configuration (environment, or KEY=VALUE lines in the file named "
-				 "by ISACD_CONFIG or --config):\n");
+	                         "Configuration (environment, or KEY=VALUE lines in the file named "
+	                         "by ISACD_CONFIG or --config):\n");
 	for (size_t i = 0; i < N_VARS && used < sizeof help; i++)
 		used += (size_t)snprintf(help + used, sizeof help - used, "  %-22s %s\n",
-					 config_vars[i].name, config_vars[i].help);
+		                         config_vars[i].name, config_vars[i].help);
 	return help;
 }

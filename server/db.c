@@ -30,10 +30,10 @@ static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local bool db_retryable;
 
 static const struct db_stmt *const db_tables[] = {
-	db_org_stmts,
-	db_report_stmts,
-	db_audit_stmts,
-	db_migrate_stmts,
+        db_org_stmts,
+        db_report_stmts,
+        db_audit_stmts,
+        db_migrate_stmts,
 };
 
 /* One per thread: the connection and which statements it has prepared. */
@@ -87,11 +87,12 @@ static int db_session_setup(PGconn *c)
 	PGresult *r;
 	int rc = 0;
 
-	r = PQexec(c, "SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = '60s';"
-		      " SET TIME ZONE 'UTC'; SET client_min_messages = warning");
+	r = PQexec(c,
+	           "SET statement_timeout = '30s'; SET idle_in_transaction_session_timeout = '60s';"
+	           " SET TIME ZONE 'UTC'; SET client_min_messages = warning");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		log_emit(LOG_ERROR, "database session setup failed",
-			 json_pack("{s:s}", "error", PQerrorMessage(c)));
+		         json_pack("{s:s}", "error", PQerrorMessage(c)));
 		rc = -1;
 	}
 	PQclear(r);
@@ -113,7 +114,7 @@ PGconn *db_conn(void)
 	c = PQconnectdb(db_conninfo);
 	if (PQstatus(c) != CONNECTION_OK) {
 		log_emit(LOG_ERROR, "database unreachable",
-			 json_pack("{s:s}", "error", PQerrorMessage(c)));
+		         json_pack("{s:s}", "error", PQerrorMessage(c)));
 		PQfinish(c);
 		return NULL;
 	}
@@ -195,13 +196,13 @@ static enum err_code db_classify(PGconn *c, const PGresult *r, const char *what)
 	if (strcmp(state, "23505") == 0)
 		return ERR_CONFLICT;
 	log_emit(LOG_ERROR, "sql error",
-		 json_pack("{s:s, s:s, s:s}", "statement", what, "sqlstate", state, "error",
-			   PQresultErrorMessage(r)));
+	         json_pack("{s:s, s:s, s:s}", "statement", what, "sqlstate", state, "error",
+	                   PQresultErrorMessage(r)));
 	return ERR_INTERNAL;
 }
 
-enum err_code db_exec(PGconn *c, const char *stmt, int n, const char *const *vals,
-		      const int *lens, const int *fmts, PGresult **res)
+enum err_code db_exec(PGconn *c, const char *stmt, int n, const char *const *vals, const int *lens,
+                      const int *fmts, PGresult **res)
 {
 	PGresult *r;
 	ExecStatusType st;

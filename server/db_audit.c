@@ -19,6 +19,8 @@
 #define DB_AUDIT_LOCK "7001001" /* advisory lock id of the audit chain head */
 #define DB_AUDIT_PAGE "1000"
 
+/* SQL reads best as written: */
+/* clang-format off */
 const struct db_stmt db_audit_stmts[] = {
 	{"audit_lock", "SELECT pg_advisory_xact_lock(" DB_AUDIT_LOCK ")", 0},
 	{"audit_head", "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", 0},
@@ -32,9 +34,10 @@ const struct db_stmt db_audit_stmts[] = {
 	 1},
 	{NULL, NULL, 0},
 };
+/* clang-format on */
 
-enum err_code db_audit_append(PGconn *c, const char *actor, const char *action,
-			      const char *subject, const json_t *detail)
+enum err_code db_audit_append(PGconn *c, const char *actor, const char *action, const char *subject,
+                              const json_t *detail)
 {
 	uint8_t prev[32] = {0}, hash[32];
 	char seq_s[24], at_s[CLOCK_RFC3339_LEN + 1];
@@ -57,8 +60,8 @@ enum err_code db_audit_append(PGconn *c, const char *actor, const char *action,
 			goto out;
 		}
 	}
-	detail_s = detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)
-				  : strdup("{}");
+	detail_s =
+	        detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 	e.at_us = clock_now_us();
 	e.actor = actor;
 	e.action = action;
@@ -71,8 +74,14 @@ enum err_code db_audit_append(PGconn *c, const char *actor, const char *action,
 	}
 	snprintf(seq_s, sizeof seq_s, "%" PRId64, e.seq);
 	{
-		const char *v[8] = {seq_s,     at_s,		 actor, action, subject,
-				    detail_s,  (const char *)prev, (const char *)hash};
+		const char *v[8] = {seq_s,
+		                    at_s,
+		                    actor,
+		                    action,
+		                    subject,
+		                    detail_s,
+		                    (const char *)prev,
+		                    (const char *)hash};
 		const int lens[8] = {0, 0, 0, 0, 0, 0, 32, 32};
 		const int fmts[8] = {0, 0, 0, 0, 0, 0, 1, 1};
 		rc = db_exec(c, "audit_insert", 8, v, lens, fmts, NULL);
@@ -85,7 +94,7 @@ out:
 
 /* Check one page; returns ERR_OK, ERR_CONFLICT (*bad_seq set) or ERR_INTERNAL. */
 static enum err_code db_audit_check_page(const PGresult *r, uint8_t running[32], int64_t *next_seq,
-					 int64_t *bad_seq)
+                                         int64_t *bad_seq)
 {
 	for (int i = 0; i < PQntuples(r); i++) {
 		uint8_t prev[32], stored[32], computed[32];

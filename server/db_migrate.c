@@ -11,6 +11,8 @@
 
 #include "db.h"
 
+/* SQL reads best as written: */
+/* clang-format off */
 const struct db_stmt db_migrate_stmts[] = {
 	{"migrate_lock", "SELECT pg_advisory_xact_lock(7001002)", 0},
 	{"migrate_list", "SELECT version, checksum FROM schema_migrations ORDER BY version", 0},
@@ -19,16 +21,18 @@ const struct db_stmt db_migrate_stmts[] = {
 	 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", 3},
 	{NULL, NULL, 0},
 };
+/* clang-format on */
 
 enum err_code db_migrate_ensure(PGconn *c)
 {
-	return db_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			    " version integer PRIMARY KEY CHECK (version > 0),"
-			    " name text NOT NULL,"
-			    " checksum bytea NOT NULL CHECK (length(checksum) = 32),"
-			    " applied_at timestamptz NOT NULL DEFAULT now());"
-			    "COMMENT ON TABLE schema_migrations IS"
-			    " 'Migrations applied by isacd migrate, with the SHA-256 of each file.'");
+	return db_script(c,
+	                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	                 " version integer PRIMARY KEY CHECK (version > 0),"
+	                 " name text NOT NULL,"
+	                 " checksum bytea NOT NULL CHECK (length(checksum) = 32),"
+	                 " applied_at timestamptz NOT NULL DEFAULT now());"
+	                 "COMMENT ON TABLE schema_migrations IS"
+	                 " 'Migrations applied by isacd migrate, with the SHA-256 of each file.'");
 }
 
 enum err_code db_migrate_applied(PGconn *c, struct db_migration *out, int max, int *n)
@@ -57,7 +61,7 @@ out:
 }
 
 enum err_code db_migrate_apply(PGconn *c, int version, const char *name, const char *sql,
-			       const uint8_t sha256[32], int *done)
+                               const uint8_t sha256[32], int *done)
 {
 	char ver[16];
 	PGresult *r = NULL;

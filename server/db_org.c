@@ -10,6 +10,8 @@
 
 #include "db.h"
 
+/* SQL reads best as written: */
+/* clang-format off */
 const struct db_stmt db_org_stmts[] = {
 	{"org_insert",
 	 "INSERT INTO organizations (id, kind, name, sector, region) VALUES ($1, $2, $3, $4, $5)",
@@ -38,6 +40,7 @@ const struct db_stmt db_org_stmts[] = {
 	 1},
 	{NULL, NULL, 0},
 };
+/* clang-format on */
 
 static const char *db_org_nullable(const char *s)
 {
@@ -47,7 +50,7 @@ static const char *db_org_nullable(const char *s)
 enum err_code db_org_insert(PGconn *c, const struct db_org *org)
 {
 	const char *v[5] = {org->id, org->kind, org->name, db_org_nullable(org->sector),
-			    db_org_nullable(org->region)};
+	                    db_org_nullable(org->region)};
 
 	return db_exec(c, "org_insert", 5, v, NULL, NULL, NULL);
 }
@@ -92,7 +95,7 @@ enum err_code db_org_list(PGconn *c, json_t **out)
 }
 
 enum err_code db_key_insert(PGconn *c, const char *key_id, const char *org_id,
-			    const uint8_t public_key[32])
+                            const uint8_t public_key[32])
 {
 	const char *v[3] = {key_id, org_id, (const char *)public_key};
 	const int lens[3] = {0, 0, 32};
@@ -144,8 +147,8 @@ enum err_code db_key_revoke(PGconn *c, const char *key_id)
 	return db_org_update_one(c, "key_revoke", key_id);
 }
 
-enum err_code db_token_insert(PGconn *c, const char *id, const char *org_id,
-			      const uint8_t hash[32], const char *label)
+enum err_code db_token_insert(PGconn *c, const char *id, const char *org_id, const uint8_t hash[32],
+                              const char *label)
 {
 	const char *v[4] = {id, org_id, (const char *)hash, label != NULL ? label : ""};
 	const int lens[4] = {0, 0, 32, 0};

@@ -14,6 +14,8 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* SQL reads best as written: */
+/* clang-format off */
 const struct db_stmt db_report_stmts[] = {
 	{"seen_sig_insert",
 	 "INSERT INTO seen_signatures (sig_sha256, seen_at) VALUES ($1, now())"
@@ -56,6 +58,7 @@ const struct db_stmt db_report_stmts[] = {
 	 2},
 	{NULL, NULL, 0},
 };
+/* clang-format on */
 
 enum err_code db_seen_signature(PGconn *c, const uint8_t sig_sha256[32])
 {
@@ -100,19 +103,19 @@ enum err_code db_incident_lock(PGconn *c, const char *incident_id, char owner[UU
 }
 
 enum err_code db_incident_insert(PGconn *c, const char *id, const char *org_id, const char *at,
-				 const struct db_incident_fields *f)
+                                 const struct db_incident_fields *f)
 {
-	const char *v[9] = {id,	      org_id,	  at,	       f->title, f->sector,
-			    f->severity, f->incident_type, f->phase, f->tlp};
+	const char *v[9] = {id,          org_id,           at,       f->title, f->sector,
+	                    f->severity, f->incident_type, f->phase, f->tlp};
 
 	return db_exec(c, "incident_insert", 9, v, NULL, NULL, NULL);
 }
 
 enum err_code db_incident_followup(PGconn *c, const char *id, const char *at,
-				   const struct db_incident_fields *f)
+                                   const struct db_incident_fields *f)
 {
-	const char *v[8] = {id, at, f->title, f->sector, f->severity, f->incident_type, f->phase,
-			    f->tlp};
+	const char *v[8] = {id,       at,    f->title, f->sector, f->severity, f->incident_type,
+	                    f->phase, f->tlp};
 
 	return db_exec(c, "incident_followup", 8, v, NULL, NULL, NULL);
 }
@@ -120,20 +123,20 @@ enum err_code db_incident_followup(PGconn *c, const char *id, const char *at,
 enum err_code db_report_insert(PGconn *c, const struct db_report_row *row)
 {
 	const char *v[15] = {row->id,
-			     row->incident_id,
-			     row->org_id,
-			     row->key_id,
-			     row->received_at,
-			     row->phase,
-			     row->severity,
-			     row->tlp,
-			     (const char *)row->body,
-			     (const char *)row->body_sha256,
-			     row->signature_input,
-			     row->signature,
-			     row->signature_base,
-			     row->content_digest,
-			     (const char *)row->receipt_sig};
+	                     row->incident_id,
+	                     row->org_id,
+	                     row->key_id,
+	                     row->received_at,
+	                     row->phase,
+	                     row->severity,
+	                     row->tlp,
+	                     (const char *)row->body,
+	                     (const char *)row->body_sha256,
+	                     row->signature_input,
+	                     row->signature,
+	                     row->signature_base,
+	                     row->content_digest,
+	                     (const char *)row->receipt_sig};
 	const int lens[15] = {0, 0, 0, 0, 0, 0, 0, 0, (int)row->body_len, 32, 0, 0, 0, 0, 64};
 	const int fmts[15] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1};
 
@@ -148,7 +151,7 @@ enum err_code db_outbox_insert(PGconn *c, const char *kind, const char *subject_
 }
 
 enum err_code db_report_get(PGconn *c, const char *id, const char *org_id,
-			    struct db_report_view *view)
+                            struct db_report_view *view)
 {
 	const char *v[2] = {id, org_id};
 	PGresult *r = NULL;

@@ -32,7 +32,7 @@ enum err_code h_meta_server_key(struct http_request *req, struct http_reply *rep
 
 	sodium_bin2base64(b64, sizeof b64, req->env->key->pk, 32, sodium_base64_VARIANT_ORIGINAL);
 	rep->json = json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "alg", "ed25519", "key_id",
-			      req->env->key->key_id, "public_key", b64, "contexts",
-			      SIGNER_CTX_RECEIPT, SIGNER_CTX_BULLETIN, SIGNER_CTX_AUDIT);
+	                      req->env->key->key_id, "public_key", b64, "contexts",
+	                      SIGNER_CTX_RECEIPT, SIGNER_CTX_BULLETIN, SIGNER_CTX_AUDIT);
 	return ERR_OK;
 }

@@ -37,7 +37,7 @@ enum err_code h_reports_create(struct http_request *req, struct http_reply *rep)
 	if (rc == ERR_UNKNOWN_INCIDENT) {
 		snprintf(req->err_pointer, sizeof req->err_pointer, "/incident_id");
 		snprintf(req->err_detail, sizeof req->err_detail,
-			 "no incident with this id was reported by your organization");
+		         "no incident with this id was reported by your organization");
 	}
 	if (rc != ERR_OK)
 		goto out;

@@ -36,12 +36,12 @@ struct http_route {
 };
 
 static const struct http_route http_routes[] = {
-	{"GET", "/healthz", AUTH_NONE, h_meta_health},
-	{"GET", "/readyz", AUTH_NONE, h_meta_ready},
-	{"GET", "/v1/server-key", AUTH_NONE, h_meta_server_key},
-	{"POST", "/v1/reports", AUTH_OPERATOR, h_reports_create},
-	{"GET", "/v1/reports/{}", AUTH_OPERATOR, h_reports_get},
-	{"GET", "/v1/incidents/{}", AUTH_OPERATOR, h_incidents_get},
+        {"GET", "/healthz", AUTH_NONE, h_meta_health},
+        {"GET", "/readyz", AUTH_NONE, h_meta_ready},
+        {"GET", "/v1/server-key", AUTH_NONE, h_meta_server_key},
+        {"POST", "/v1/reports", AUTH_OPERATOR, h_reports_create},
+        {"GET", "/v1/reports/{}", AUTH_OPERATOR, h_reports_get},
+        {"GET", "/v1/incidents/{}", AUTH_OPERATOR, h_incidents_get},
 };
 #define N_ROUTES (sizeof http_routes / sizeof http_routes[0])
 
@@ -74,8 +74,8 @@ static bool http_match(const char *pattern, const char *path, struct http_reques
 }
 
 /* The route for this request; *path_known tells a 405 from a 404. */
-static const struct http_route *http_route(struct http_request *req, bool *path_known,
-					   char *allow, size_t allow_len)
+static const struct http_route *http_route(struct http_request *req, bool *path_known, char *allow,
+                                           size_t allow_len)
 {
 	const struct http_route *found = NULL;
 
@@ -86,7 +86,7 @@ static const struct http_route *http_route(struct http_request *req, bool *path_
 			continue;
 		*path_known = true;
 		snprintf(allow + strlen(allow), allow_len - strlen(allow), "%s%s",
-			 allow[0] != '\0' ? ", " : "", http_routes[i].method);
+		         allow[0] != '\0' ? ", " : "", http_routes[i].method);
 		if (found == NULL && strcmp(http_routes[i].method, req->method) == 0)
 			found = &http_routes[i];
 	}
@@ -108,7 +108,7 @@ struct http_hdr_join {
 };
 
 static enum MHD_Result http_hdr_collect(void *cls, enum MHD_ValueKind kind, const char *key,
-					const char *value)
+                                        const char *value)
 {
 	struct http_hdr_join *j = cls;
 	struct http_request *req = j->req;
@@ -164,18 +164,18 @@ enum err_code http_json_body(struct http_request *req, json_t **out)
 	*out = NULL;
 	if (!http_content_type_json(http_header(req, "Content-Type"))) {
 		snprintf(req->err_detail, sizeof req->err_detail,
-			 "send the body as Content-Type: application/json");
+		         "send the body as Content-Type: application/json");
 		return ERR_UNSUPPORTED_MEDIA_TYPE;
 	}
 	if (jspec_nesting_depth((const char *)req->body, req->body_len) > HTTP_MAX_JSON_DEPTH) {
 		snprintf(req->err_detail, sizeof req->err_detail,
-			 "arrays and objects nest deeper than %d levels", HTTP_MAX_JSON_DEPTH);
+		         "arrays and objects nest deeper than %d levels", HTTP_MAX_JSON_DEPTH);
 		return ERR_JSON_TOO_DEEP;
 	}
 	*out = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*out == NULL) {
 		snprintf(req->err_detail, sizeof req->err_detail, "line %d, column %d: %s",
-			 jerr.line, jerr.column, jerr.text);
+		         jerr.line, jerr.column, jerr.text);
 		return ERR_MALFORMED_JSON;
 	}
 	if (!json_is_object(*out)) {
@@ -189,7 +189,7 @@ enum err_code http_json_body(struct http_request *req, json_t **out)
 }
 
 static enum MHD_Result http_send(struct http_request *req, unsigned status, json_t *body,
-				 bool problem, const char *location, const char *allow)
+                                 bool problem, const char *location, const char *allow)
 {
 	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	struct MHD_Response *resp;
@@ -204,7 +204,7 @@ static enum MHD_Result http_send(struct http_request *req, unsigned status, json
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type",
-				problem ? "application/problem+json" : "application/json");
+	                        problem ? "application/problem+json" : "application/json");
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -219,18 +219,17 @@ static enum MHD_Result http_send(struct http_request *req, unsigned status, json
 }
 
 static enum MHD_Result http_send_problem(struct http_request *req, enum err_code code,
-					 const char *allow)
+                                         const char *allow)
 {
-	json_t *p = problem_json(code, req->err_detail,
-				 req->err_pointer[0] != '\0' || code == ERR_WRONG_TYPE
-					 ? req->err_pointer
-					 : NULL,
-				 req->request_id);
+	json_t *p = problem_json(
+	        code, req->err_detail,
+	        req->err_pointer[0] != '\0' || code == ERR_WRONG_TYPE ? req->err_pointer : NULL,
+	        req->request_id);
 
 	if (problem_status(code) >= 500)
 		log_emit(LOG_WARN, "request failed",
-			 json_pack("{s:s, s:s}", "request_id", req->request_id, "error",
-				   problem_slug(code)));
+		         json_pack("{s:s, s:s}", "request_id", req->request_id, "error",
+		                   problem_slug(code)));
 	return http_send(req, problem_status(code), p, true, NULL, allow);
 }
 
@@ -256,7 +255,7 @@ static enum err_code http_authenticate(struct http_request *req, enum http_auth 
 		return ERR_SIG_PARAMS;
 	}
 	rc = auth_operator(&h, req->body, req->body_len, req->body_len > 0, req->env->cfg->skew_s,
-			   req->sig, &req->op, req->err_detail, sizeof req->err_detail);
+	                   req->sig, &req->op, req->err_detail, sizeof req->err_detail);
 	if (rc == ERR_OK)
 		snprintf(req->actor, sizeof req->actor, "key:%s", req->op.key_id);
 	return rc;
@@ -275,10 +274,10 @@ static enum MHD_Result http_dispatch(struct http_request *req)
 	route = http_route(req, &path_known, allow, sizeof allow);
 	if (route == NULL)
 		return http_send_problem(req, path_known ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_FOUND,
-					 path_known ? allow : NULL);
+		                         path_known ? allow : NULL);
 	if (req->body_too_large) {
 		snprintf(req->err_detail, sizeof req->err_detail, "the limit is %zu bytes",
-			 req->env->cfg->max_body_bytes);
+		         req->env->cfg->max_body_bytes);
 		return http_send_problem(req, ERR_BODY_TOO_LARGE, NULL);
 	}
 	rc = http_authenticate(req, route->auth);
@@ -288,8 +287,8 @@ static enum MHD_Result http_dispatch(struct http_request *req)
 		json_decref(rep.json);
 		return http_send_problem(req, rc, NULL);
 	}
-	return http_send(req, rep.status != 0 ? rep.status : 200, rep.json ? rep.json : json_object(),
-			 false, rep.location, NULL);
+	return http_send(req, rep.status != 0 ? rep.status : 200,
+	                 rep.json ? rep.json : json_object(), false, rep.location, NULL);
 }
 
 static bool http_body_append(struct http_request *req, const char *data, size_t n)
@@ -322,9 +321,8 @@ static bool http_body_append(struct http_request *req, const char *data, size_t 
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const char *url,
-				   const char *method, const char *version,
-				   const char *upload_data, size_t *upload_data_size,
-				   void **req_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **req_cls)
 {
 	struct http_request *req = *req_cls;
 
@@ -334,8 +332,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 	if (req == NULL)
 		return MHD_NO;
 	if (!req->started) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     "Content-Length");
+		const char *cl =
+		        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		req->started = true;
 		req->conn = conn;
 		snprintf(req->method, sizeof req->method, "%s", method);
@@ -347,6 +345,11 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		/*
+		 * Past the limit the rest is read and dropped, never stored: this
+		 * libmicrohttpd cannot queue a reply in the middle of an upload.
+		 * A declared Content-Length over the limit is refused up front.
+		 */
 		(void)http_body_append(req, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -392,7 +395,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 }
 
 static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-			   enum MHD_RequestTerminationCode toe)
+                           enum MHD_RequestTerminationCode toe)
 {
 	struct http_request *req = *req_cls;
 
@@ -401,11 +404,11 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
 	if (req == NULL)
 		return;
 	log_emit(LOG_INFO, "access",
-		 json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:b}", "request_id",
-			   req->request_id, "method", req->method, "path", req->path, "status",
-			   (int)req->status, "bytes_in", (json_int_t)req->body_len, "duration_us",
-			   (json_int_t)(clock_now_us() - req->started_us), "actor", req->actor,
-			   "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+	         json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:b}", "request_id",
+	                   req->request_id, "method", req->method, "path", req->path, "status",
+	                   (int)req->status, "bytes_in", (json_int_t)req->body_len, "duration_us",
+	                   (json_int_t)(clock_now_us() - req->started_us), "actor", req->actor,
+	                   "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
 	free(req->body);
 	free(req->sig);
 	free(req);
@@ -434,20 +437,20 @@ int http_start(const struct http_env *env)
 		flags |= MHD_USE_IPv6;
 	}
 	http_daemon = MHD_start_daemon(
-		flags, env->cfg->port, NULL, NULL, http_access, NULL, MHD_OPTION_SOCK_ADDR, sa,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)env->cfg->threads,
-		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-		http_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(64 * 1024), MHD_OPTION_END);
+	        flags, env->cfg->port, NULL, NULL, http_access, NULL, MHD_OPTION_SOCK_ADDR, sa,
+	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)env->cfg->threads,
+	        MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+	        http_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	        (size_t)(64 * 1024), MHD_OPTION_END);
 	if (http_daemon == NULL) {
 		log_msg(LOG_ERROR, "cannot listen on %s port %u", env->cfg->listen_addr,
-			(unsigned)env->cfg->port);
+		        (unsigned)env->cfg->port);
 		return -1;
 	}
 	log_emit(LOG_INFO, "listening",
-		 json_pack("{s:s, s:i, s:s}", "address", env->cfg->listen_addr, "port",
-			   (int)env->cfg->port, "public_url", env->cfg->public_url));
+	         json_pack("{s:s, s:i, s:s}", "address", env->cfg->listen_addr, "port",
+	                   (int)env->cfg->port, "public_url", env->cfg->public_url));
 	return 0;
 }
 

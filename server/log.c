@@ -75,5 +75,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
 void log_bug(const char *file, int line, const char *what)
 {
 	log_emit(LOG_ERROR, "internal invariant broken",
-		 json_pack("{s:s, s:i, s:s}", "file", file, "line", line, "what", what));
+	         json_pack("{s:s, s:i, s:s}", "file", file, "line", line, "what", what));
 }

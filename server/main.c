@@ -26,17 +26,17 @@
 #define ISACD_VERSION "0.1.0"
 
 static const char isacd_usage[] =
-	"isacd " ISACD_VERSION " — incident reporting for critical-infrastructure ISACs\n"
-	"\n"
-	"usage: isacd [--config FILE] COMMAND [ARGS]\n"
-	"  serve             run the HTTP server and the background worker\n"
-	"  migrate           apply pending database migrations\n"
-	"  admin COMMAND     organizations, keys, tokens (isacd admin --help)\n"
-	"  audit verify      recompute the audit log's hash chain\n"
-	"  submit ...        sign and submit a report as an operator (isacd submit --help)\n"
-	"  --print-config    print the effective configuration (secrets masked)\n"
-	"  --version, --help\n"
-	"\n";
+        "isacd " ISACD_VERSION " — incident reporting for critical-infrastructure ISACs\n"
+        "\n"
+        "usage: isacd [--config FILE] COMMAND [ARGS]\n"
+        "  serve             run the HTTP server and the background worker\n"
+        "  migrate           apply pending database migrations\n"
+        "  admin COMMAND     organizations, keys, tokens (isacd admin --help)\n"
+        "  audit verify      recompute the audit log's hash chain\n"
+        "  submit ...        sign and submit a report as an operator (isacd submit --help)\n"
+        "  --print-config    print the effective configuration (secrets masked)\n"
+        "  --version, --help\n"
+        "\n";
 
 static int main_serve(const struct config *cfg)
 {
@@ -54,7 +54,7 @@ static int main_serve(const struct config *cfg)
 		struct jspec_error spec_err;
 		if (!jspec_spec_valid(report_spec, &spec_err)) { /* our bug, not the user's */
 			log_msg(LOG_ERROR, "report schema table is invalid at %s: %s",
-				spec_err.pointer, spec_err.detail);
+			        spec_err.pointer, spec_err.detail);
 			signer_wipe(&key);
 			return 1;
 		}
@@ -72,7 +72,7 @@ static int main_serve(const struct config *cfg)
 		return 1;
 	}
 	log_emit(LOG_INFO, "serving",
-		 json_pack("{s:s, s:s}", "server_key_id", key.key_id, "version", ISACD_VERSION));
+	         json_pack("{s:s, s:s}", "server_key_id", key.key_id, "version", ISACD_VERSION));
 	sigwait(&set, &sig);
 	log_msg(LOG_INFO, "signal %d: stopping", sig);
 	http_stop();

@@ -49,7 +49,7 @@ static int migrate_load(const struct embed_file *f, struct migrate_one *m)
 
 /* Compare applied with known; ERR_CONFLICT with err filled when they disagree. */
 static enum err_code migrate_compare(const struct db_migration *applied, int n_applied,
-				     int *pending_from, char *err, size_t err_len)
+                                     int *pending_from, char *err, size_t err_len)
 {
 	int i = 0;
 
@@ -58,9 +58,9 @@ static enum err_code migrate_compare(const struct db_migration *applied, int n_a
 
 		if (embed_migrations[i].name == NULL) {
 			snprintf(err, err_len,
-				 "the database has migration %04d, which this isacd does not know;"
-				 " run a newer isacd",
-				 applied[i].version);
+			         "the database has migration %04d, which this isacd does not know;"
+			         " run a newer isacd",
+			         applied[i].version);
 			return ERR_CONFLICT;
 		}
 		if (migrate_load(&embed_migrations[i], &m) != 0) {
@@ -69,13 +69,13 @@ static enum err_code migrate_compare(const struct db_migration *applied, int n_a
 		}
 		if (m.version != applied[i].version) {
 			snprintf(err, err_len,
-				 "the database has migration %04d where this isacd expects %04d",
-				 applied[i].version, m.version);
+			         "the database has migration %04d where this isacd expects %04d",
+			         applied[i].version, m.version);
 			return ERR_CONFLICT;
 		}
 		if (memcmp(m.sha256, applied[i].sha256, 32) != 0) {
 			snprintf(err, err_len, "migration %s changed after it was applied",
-				 embed_migrations[i].name);
+			         embed_migrations[i].name);
 			return ERR_CONFLICT;
 		}
 	}
@@ -84,7 +84,7 @@ static enum err_code migrate_compare(const struct db_migration *applied, int n_a
 }
 
 static enum err_code migrate_state(PGconn *c, bool ensure, int *pending_from, char *err,
-				   size_t err_len)
+                                   size_t err_len)
 {
 	static _Thread_local struct db_migration applied[DB_MIGRATE_MAX];
 	int n = 0;
@@ -131,19 +131,20 @@ enum err_code migrate_run(int *applied, char *err, size_t err_len)
 		struct migrate_tx t = {&m, 0};
 
 		if (migrate_load(&embed_migrations[i], &m) != 0) {
-			snprintf(err, err_len, "bad migration file name %s", embed_migrations[i].name);
+			snprintf(err, err_len, "bad migration file name %s",
+			         embed_migrations[i].name);
 			return ERR_INTERNAL;
 		}
 		rc = db_tx(migrate_apply_tx, &t, false);
 		if (rc != ERR_OK) {
 			snprintf(err, err_len, "migration %s failed and was rolled back",
-				 embed_migrations[i].name);
+			         embed_migrations[i].name);
 			break;
 		}
 		if (t.done) {
 			*applied += 1;
 			log_emit(LOG_INFO, "migration applied",
-				 json_pack("{s:s}", "migration", embed_migrations[i].name));
+			         json_pack("{s:s}", "migration", embed_migrations[i].name));
 		}
 	}
 	return rc;
@@ -167,7 +168,8 @@ enum err_code migrate_check(int *latest, char *err, size_t err_len)
 		return rc;
 	*latest = from;
 	if (from != known) {
-		snprintf(err, err_len, "%d of %d migrations applied; run isacd migrate", from, known);
+		snprintf(err, err_len, "%d of %d migrations applied; run isacd migrate", from,
+		         known);
 		return ERR_CONFLICT;
 	}
 	return ERR_OK;

@@ -43,7 +43,7 @@ const char *problem_title(enum err_code code)
 }
 
 json_t *problem_json(enum err_code code, const char *detail, const char *pointer,
-		     const char *request_id)
+                     const char *request_id)
 {
 	const struct problem_row *row = problem_row(code);
 	char type[128];
@@ -51,7 +51,7 @@ json_t *problem_json(enum err_code code, const char *detail, const char *pointer
 
 	snprintf(type, sizeof type, "urn:isacd:problem:%s", row->slug);
 	o = json_pack("{s:s, s:s, s:I}", "type", type, "title", row->title, "status",
-		      (json_int_t)row->status);
+	              (json_int_t)row->status);
 	if (o == NULL)
 		return NULL;
 	if (detail != NULL && *detail != '\0')

@@ -8,8 +8,8 @@
 #include <sodium.h>
 #include <string.h>
 
-static int receipt_message(const char *report_id, const uint8_t sha256[32],
-			   const char *received_at, uint8_t msg[RECEIPT_MSG_LEN])
+static int receipt_message(const char *report_id, const uint8_t sha256[32], const char *received_at,
+                           uint8_t msg[RECEIPT_MSG_LEN])
 {
 	if (strlen(report_id) != UUID_STR_LEN || strlen(received_at) != CLOCK_RFC3339_LEN)
 		return -1;
@@ -20,7 +20,7 @@ static int receipt_message(const char *report_id, const uint8_t sha256[32],
 }
 
 int receipt_sign(const struct signer_key *key, const char *report_id, const uint8_t sha256[32],
-		 const char *received_at, uint8_t sig[64])
+                 const char *received_at, uint8_t sig[64])
 {
 	uint8_t msg[RECEIPT_MSG_LEN];
 
@@ -30,13 +30,13 @@ int receipt_sign(const struct signer_key *key, const char *report_id, const uint
 }
 
 json_t *receipt_json(const char *key_id, const char *report_id, const uint8_t sha256[32],
-		     const char *received_at, const uint8_t sig[64])
+                     const char *received_at, const uint8_t sig[64])
 {
 	char hex[65], b64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
 
 	sodium_bin2hex(hex, sizeof hex, sha256, 32);
 	sodium_bin2base64(b64, sizeof b64, sig, 64, sodium_base64_VARIANT_ORIGINAL);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "alg", "ed25519", "key_id", key_id,
-			 "report_id", report_id, "report_sha256", hex, "received_at", received_at,
-			 "signature", b64);
+	                 "report_id", report_id, "report_sha256", hex, "received_at", received_at,
+	                 "signature", b64);
 }

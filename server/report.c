@@ -27,15 +27,15 @@ static const char *report_str(const json_t *doc, const char *name)
 }
 
 static enum err_code report_incident(PGconn *c, const struct report_tx *t,
-				     const struct db_incident_fields *f)
+                                     const struct db_incident_fields *f)
 {
 	const char *follows = report_str(t->s->doc, "incident_id");
 	char owner[UUID_STR_LEN + 1];
 	enum err_code rc;
 
 	if (follows == NULL)
-		return db_incident_insert(c, t->a->incident_id, t->s->op->org_id,
-					  t->a->received_at, f);
+		return db_incident_insert(c, t->a->incident_id, t->s->op->org_id, t->a->received_at,
+		                          f);
 	rc = db_incident_lock(c, follows, owner);
 	if (rc == ERR_NOT_FOUND || (rc == ERR_OK && strcmp(owner, t->s->op->org_id) != 0))
 		return ERR_UNKNOWN_INCIDENT; /* another's incident reads as a missing one */
@@ -49,27 +49,27 @@ static enum err_code report_ingest_tx(PGconn *c, void *ctx)
 	const struct report_tx *t = ctx;
 	const json_t *doc = t->s->doc;
 	const struct db_incident_fields f = {
-		report_str(doc, "title"),	  report_str(doc, "sector"),
-		report_str(doc, "severity"),  report_str(doc, "incident_type"),
-		report_str(doc, "phase"),	  report_str(doc, "tlp"),
+	        report_str(doc, "title"),    report_str(doc, "sector"),
+	        report_str(doc, "severity"), report_str(doc, "incident_type"),
+	        report_str(doc, "phase"),    report_str(doc, "tlp"),
 	};
 	const struct db_report_row row = {
-		t->a->id,
-		t->a->incident_id,
-		t->s->op->org_id,
-		t->s->op->key_id,
-		t->a->received_at,
-		f.phase,
-		f.severity,
-		f.tlp,
-		t->s->body,
-		t->s->body_len,
-		t->a->body_sha256,
-		t->s->op->signature_input,
-		t->s->op->signature,
-		t->s->signature_base,
-		t->s->op->content_digest,
-		t->receipt_sig,
+	        t->a->id,
+	        t->a->incident_id,
+	        t->s->op->org_id,
+	        t->s->op->key_id,
+	        t->a->received_at,
+	        f.phase,
+	        f.severity,
+	        f.tlp,
+	        t->s->body,
+	        t->s->body_len,
+	        t->a->body_sha256,
+	        t->s->op->signature_input,
+	        t->s->op->signature,
+	        t->s->signature_base,
+	        t->s->op->content_digest,
+	        t->receipt_sig,
 	};
 	json_t *detail = NULL;
 	char hex[65];
@@ -86,7 +86,7 @@ static enum err_code report_ingest_tx(PGconn *c, void *ctx)
 		return rc;
 	sodium_bin2hex(hex, sizeof hex, t->a->body_sha256, 32);
 	detail = json_pack("{s:s, s:s, s:s, s:s}", "incident_id", t->a->incident_id, "org_id",
-			   t->s->op->org_id, "phase", f.phase, "sha256", hex);
+	                   t->s->op->org_id, "phase", f.phase, "sha256", hex);
 	if (detail == NULL)
 		return ERR_INTERNAL;
 	{
@@ -99,7 +99,7 @@ static enum err_code report_ingest_tx(PGconn *c, void *ctx)
 }
 
 enum err_code report_ingest(const struct signer_key *key, const struct report_submission *s,
-			    struct report_accepted *out)
+                            struct report_accepted *out)
 {
 	const char *follows = report_str(s->doc, "incident_id");
 	struct report_tx t = {s, out, out->receipt_sig};
@@ -123,14 +123,14 @@ enum err_code report_ingest(const struct signer_key *key, const struct report_su
 
 json_t *report_accepted_json(const struct signer_key *key, const struct report_accepted *a)
 {
-	return json_pack("{s:s, s:s, s:s, s:o}", "id", a->id, "incident_id", a->incident_id,
-			 "received_at", a->received_at, "receipt",
-			 receipt_json(key->key_id, a->id, a->body_sha256, a->received_at,
-				      a->receipt_sig));
+	return json_pack(
+	        "{s:s, s:s, s:s, s:o}", "id", a->id, "incident_id", a->incident_id, "received_at",
+	        a->received_at, "receipt",
+	        receipt_json(key->key_id, a->id, a->body_sha256, a->received_at, a->receipt_sig));
 }
 
 enum err_code report_get(const struct signer_key *key, const char *id, const char *org_id,
-			 json_t **out)
+                         json_t **out)
 {
 	PGconn *c = db_conn();
 	struct db_report_view v;
@@ -142,9 +142,9 @@ enum err_code report_get(const struct signer_key *key, const char *id, const cha
 	rc = db_report_get(c, id, org_id, &v);
 	if (rc != ERR_OK)
 		return rc;
-	json_object_set_new(v.fields, "receipt",
-			    receipt_json(key->key_id, v.id, v.body_sha256, v.received_at,
-					 v.receipt_sig));
+	json_object_set_new(
+	        v.fields, "receipt",
+	        receipt_json(key->key_id, v.id, v.body_sha256, v.received_at, v.receipt_sig));
 	*out = v.fields;
 	return ERR_OK;
 }

@@ -34,7 +34,7 @@ int signer_read_seed(const char *path, uint8_t seed[32], char *err, size_t err_l
 	}
 	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
 		snprintf(err, err_len, "%s: must not be readable by group or others (chmod 600)",
-			 path);
+		         path);
 		goto out;
 	}
 	n = read(fd, buf, sizeof buf - 1);
@@ -46,7 +46,7 @@ int signer_read_seed(const char *path, uint8_t seed[32], char *err, size_t err_l
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	if (sodium_base642bin(seed, 32, buf, (size_t)n, NULL, &bin_len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    bin_len != 32) {
 		snprintf(err, err_len, "%s: expected the base64 of a 32-byte Ed25519 seed", path);
 		goto out;
@@ -107,8 +107,8 @@ out:
 	return rc;
 }
 
-int signer_sign(const struct signer_key *key, const char *ctx, const uint8_t *msg,
-		size_t msg_len, uint8_t sig[64])
+int signer_sign(const struct signer_key *key, const char *ctx, const uint8_t *msg, size_t msg_len,
+                uint8_t sig[64])
 {
 	size_t ctx_len = strlen(ctx) + 1;
 	uint8_t *buf;

@@ -16,9 +16,12 @@
 #include "signer.h"
 #include "uuid.h"
 
-static const struct audit_entry base_entry = {1, 1764054600000000LL, "cli", "org.created",
-					      "7a7f01fe-9555-40de-b4cd-8491d223b5d6",
-					      "{\"kind\":\"operator\"}"};
+static const struct audit_entry base_entry = {1,
+                                              1764054600000000LL,
+                                              "cli",
+                                              "org.created",
+                                              "7a7f01fe-9555-40de-b4cd-8491d223b5d6",
+                                              "{\"kind\":\"operator\"}"};
 
 static void test_hash_deterministic(void **state)
 {
@@ -36,7 +39,7 @@ static void test_hash_known_value(void **state)
 	uint8_t zero[32] = {0}, got[32], want[32], buf[512];
 	size_t n = 0;
 	const char *fields[4] = {base_entry.actor, base_entry.action, base_entry.subject,
-				 base_entry.detail};
+	                         base_entry.detail};
 	(void)state;
 
 	memcpy(buf, "isacd audit v1", 15); /* with its NUL */
@@ -126,7 +129,7 @@ static void test_receipt_verifies_and_is_domain_separated(void **state)
 	assert_int_equal(crypto_sign_verify_detached(sig, msg, sizeof msg, key.pk), 0);
 	/* the same bytes without the context do not verify */
 	assert_int_not_equal(crypto_sign_verify_detached(sig, msg + 17, RECEIPT_MSG_LEN, key.pk),
-			     0);
+	                     0);
 	/* a bad length is refused */
 	assert_int_equal(receipt_sign(&key, "short", sha, at, sig), -1);
 }
@@ -167,13 +170,13 @@ static void test_clock_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_deterministic),
-		cmocka_unit_test(test_hash_known_value),
-		cmocka_unit_test(test_hash_sensitive_to_every_field),
-		cmocka_unit_test(test_hash_refuses_null),
-		cmocka_unit_test(test_receipt_verifies_and_is_domain_separated),
-		cmocka_unit_test(test_uuid),
-		cmocka_unit_test(test_clock_bounds),
+	        cmocka_unit_test(test_hash_deterministic),
+	        cmocka_unit_test(test_hash_known_value),
+	        cmocka_unit_test(test_hash_sensitive_to_every_field),
+	        cmocka_unit_test(test_hash_refuses_null),
+	        cmocka_unit_test(test_receipt_verifies_and_is_domain_separated),
+	        cmocka_unit_test(test_uuid),
+	        cmocka_unit_test(test_clock_bounds),
 	};
 	if (sodium_init() < 0)
 		return 1;

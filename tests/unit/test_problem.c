@@ -43,7 +43,7 @@ static void test_every_code_documented(void **state)
 	for (int code = ERR_OK + 1; code < ERR__COUNT; code++) {
 		char row[160];
 		snprintf(row, sizeof row, "| %u | `%s` |", problem_status((enum err_code)code),
-			 problem_slug((enum err_code)code));
+		         problem_slug((enum err_code)code));
 		if (strstr(doc, row) == NULL)
 			fail_msg("api.md lacks the error row: %s", row);
 	}
@@ -56,7 +56,7 @@ static void test_slugs_unique(void **state)
 	for (int a = 0; a < ERR__COUNT; a++)
 		for (int b = a + 1; b < ERR__COUNT; b++)
 			assert_string_not_equal(problem_slug((enum err_code)a),
-						problem_slug((enum err_code)b));
+			                        problem_slug((enum err_code)b));
 }
 
 static void test_problem_json_members(void **state)
@@ -66,7 +66,7 @@ static void test_problem_json_members(void **state)
 
 	assert_non_null(p);
 	assert_string_equal(json_string_value(json_object_get(p, "type")),
-			    "urn:isacd:problem:missing-field");
+	                    "urn:isacd:problem:missing-field");
 	assert_int_equal(json_integer_value(json_object_get(p, "status")), 422);
 	assert_string_equal(json_string_value(json_object_get(p, "pointer")), "/x");
 	assert_string_equal(json_string_value(json_object_get(p, "request_id")), "r1");
@@ -83,16 +83,16 @@ static void test_out_of_range_is_internal(void **state)
 {
 	(void)state;
 	assert_int_equal(problem_status((enum err_code)9999), 500);
-	assert_string_equal(problem_slug((enum err_code)-1), "internal");
+	assert_string_equal(problem_slug((enum err_code) - 1), "internal");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_code_documented),
-		cmocka_unit_test(test_slugs_unique),
-		cmocka_unit_test(test_problem_json_members),
-		cmocka_unit_test(test_out_of_range_is_internal),
+	        cmocka_unit_test(test_every_code_documented),
+	        cmocka_unit_test(test_slugs_unique),
+	        cmocka_unit_test(test_problem_json_members),
+	        cmocka_unit_test(test_out_of_range_is_internal),
 	};
 	return cmocka_run_group_tests_name("problem", tests, NULL, NULL);
 }
