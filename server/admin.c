@@ -418,7 +418,12 @@ int admin_audit_main(int argc, char **argv)
 	int64_t checked = 0, bad = 0;
 	enum err_code rc;
 
-	if (argc < 1 || strcmp(argv[0], "verify") != 0 || argc > 1) {
+	if (argc == 1 && strcmp(argv[0], "--help") == 0) {
+		puts("usage: isacd audit verify   recompute the audit log's hash chain;\n"
+		     "prints {\"ok\":true,\"verified\":N}, or exits 1 with broken_at_seq");
+		return 0;
+	}
+	if (argc != 1 || strcmp(argv[0], "verify") != 0) {
 		fprintf(stderr, "usage: isacd audit verify\n");
 		return 2;
 	}

@@ -190,6 +190,14 @@ int client_submit_main(int argc, char **argv)
 	int rc = 1;
 
 	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			puts("usage: isacd submit --url BASE_URL --key SEED_FILE --key-id KID "
+			     "REPORT.json\n"
+			     "Signs REPORT.json (RFC 9421, Ed25519, Content-Digest), POSTs it to\n"
+			     "BASE_URL/v1/reports, prints the answer and verifies the receipt.\n"
+			     "Exit 0 accepted and receipt verified, 1 refused, 2 usage.");
+			return 0;
+		}
 		if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
 			base = argv[++i];
 		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
