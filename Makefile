@@ -43,7 +43,7 @@ LIBOBJ   := $(filter-out $(B)/obj/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps run test unit e2e browser san bench lint fmt clean
+.PHONY: all deps run test unit unit-bins e2e browser san bench lint fmt clean
 
 all: $(B)/isacd
 
@@ -95,6 +95,7 @@ bench: deps
 	ISACD_BIN=$(CURDIR)/$(B)/isacd PY=$(PY) tests/bench/run.sh
 
 lint:
+	@deploy/install-deps.sh --lint
 	clang-format --dry-run --Werror server/*.c include/*.h tests/unit/*.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -Iinclude server/

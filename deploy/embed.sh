@@ -12,7 +12,7 @@ trap 'rm -f "$tmp"' EXIT
 	echo '#include "embed.h"'
 	i=0
 	for f in "$@"; do
-		echo "static const unsigned char ${sym}_$i[] = {"
+		echo "static const unsigned char ${sym}_${i}[] = {"
 		od -An -v -tx1 "$f" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'
 		echo '0x00};'
 		i=$((i + 1))
