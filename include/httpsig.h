@@ -18,9 +18,9 @@
 #include "problem.h"
 
 #define HTTPSIG_MAX_COMPONENTS 24
-#define HTTPSIG_MAX_KEYID 128
-#define HTTPSIG_MAX_LABEL 64
-#define HTTPSIG_MAX_BASE 16384 /* bytes of signature base; longer is refused */
+#define HTTPSIG_MAX_KEYID      128
+#define HTTPSIG_MAX_LABEL      64
+#define HTTPSIG_MAX_BASE       16384 /* bytes of signature base; longer is refused */
 
 /*
  * Header lookup: return the field value for a lower-case field name, with
@@ -42,12 +42,13 @@ struct httpsig_request {
 struct httpsig_parsed {
 	char label[HTTPSIG_MAX_LABEL + 1];
 	char keyid[HTTPSIG_MAX_KEYID + 1];
-	int64_t created;          /* seconds since the epoch */
+	int64_t created; /* seconds since the epoch */
 	bool has_expires;
 	int64_t expires;
-	uint8_t signature[64];    /* the Ed25519 signature bytes */
+	uint8_t signature[64]; /* the Ed25519 signature bytes */
 	size_t base_len;
-	char base[HTTPSIG_MAX_BASE]; /* the signature base (not NUL-terminated inside; base[base_len] is NUL) */
+	char base[HTTPSIG_MAX_BASE]; /* the signature base (not NUL-terminated inside;
+	                                base[base_len] is NUL) */
 	/* covered component identifiers, serialized (e.g. "\"@method\"", "\"content-digest\"") */
 	size_t n_components;
 	char components[HTTPSIG_MAX_COMPONENTS][64];
@@ -82,7 +83,7 @@ struct httpsig_parsed {
  * the received inner list, parameters in received order.
  */
 enum err_code httpsig_parse(const struct httpsig_request *req, bool has_body,
-			    struct httpsig_parsed *out, char *detail, size_t detail_len);
+                            struct httpsig_parsed *out, char *detail, size_t detail_len);
 
 /*
  * httpsig_parse without the coverage rule: everything else (field parsing,
@@ -91,7 +92,7 @@ enum err_code httpsig_parse(const struct httpsig_request *req, bool has_body,
  * must use httpsig_parse, never this alone.
  */
 enum err_code httpsig_parse_nocheck(const struct httpsig_request *req, struct httpsig_parsed *out,
-				    char *detail, size_t detail_len);
+                                    char *detail, size_t detail_len);
 
 /*
  * isacd's coverage rule over p->components: "@method" must be covered;
@@ -101,8 +102,8 @@ enum err_code httpsig_parse_nocheck(const struct httpsig_request *req, struct ht
  * NULL) listing what is missing.
  */
 enum err_code httpsig_check_coverage(const struct httpsig_parsed *p,
-				     const struct httpsig_request *req, bool has_body,
-				     char *detail, size_t detail_len);
+                                     const struct httpsig_request *req, bool has_body, char *detail,
+                                     size_t detail_len);
 
 /*
  * Verify out->signature over out->base with a 32-byte Ed25519 public key.
@@ -142,8 +143,8 @@ int httpsig_digest_field(const uint8_t *body, size_t body_len, char *out, size_t
  * The coverage rule is not applied: the caller chooses what to cover.
  */
 enum err_code httpsig_sign(const struct httpsig_request *req, const char *const *components,
-			   size_t n_components, const char *label, const char *keyid,
-			   int64_t created, const uint8_t sk[64], char *sig_input, size_t sig_input_len,
-			   char *sig, size_t sig_len);
+                           size_t n_components, const char *label, const char *keyid,
+                           int64_t created, const uint8_t sk[64], char *sig_input,
+                           size_t sig_input_len, char *sig, size_t sig_len);
 
 #endif
