@@ -1,0 +1,190 @@
+"""Ingest and read figures for isacd (make bench).
+
+Starts one isacd against the throw-away cluster of tests/lib/with-pg.sh,
+registers a few operators, then measures on 127.0.0.1 only, each phase
+bounded in count and time:
+  - GET /healthz (the HTTP floor),
+  - POST /v1/reports, signed, from several client threads (the ingest path:
+    signature, digest, validation, one transaction, receipt),
+  - signed GET /v1/reports/{id},
+and the server's peak resident memory. Prints a table; exits non-zero only
+if the server misbehaves (a non-2xx answer), never for being slow.
+
+Note: the client signs in Python, so on a 2-core machine client and server
+share the CPU; the figures are a floor for the server, not a ceiling.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "e2e"))
+
+import nacl.signing  # noqa: E402
+
+import signing  # noqa: E402
+
+BIN = os.environ["ISACD_BIN"]
+DSN = os.environ["ISACD_TEST_DSN"]
+
+REPORT = {
+    "title": "Ransomware on billing servers",
+    "summary": "Encrypted billing servers; initial access via a phishing e-mail. " * 8,
+    "incident_type": "ransomware",
+    "severity": "high",
+    "sector": "electric_power",
+    "detected_at": "2026-11-25T06:10:00Z",
+    "phase": "early_warning",
+    "tlp": "AMBER",
+    "impact": {"class": "moderate", "description": "Billing delayed"},
+    "indicators": [
+        {"type": "ipv4", "value": f"203.0.113.{i}", "role": "attacker"} for i in range(1, 21)
+    ],
+    "attack_techniques": ["T1486", "T1566.001"],
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(env, *args):
+    out = subprocess.run([BIN, *args], env=env, check=True, capture_output=True, text=True,
+                         timeout=30)
+    return json.loads(out.stdout)
+
+
+def rss_kib(pid, field):
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return -1
+
+
+def percentiles(samples_s):
+    ms = sorted(x * 1000 for x in samples_s)
+    def pct(p):
+        return ms[min(len(ms) - 1, int(p / 100 * len(ms)))]
+    return statistics.median(ms), pct(95), pct(99)
+
+
+def run_phase(name, threads, per_thread, make_request, deadline_s):
+    """Run make_request(thread_index, i) from `threads` threads; return figures."""
+    lat, errors, lock = [], [], threading.Lock()
+    stop_at = time.monotonic() + deadline_s
+
+    def worker(t):
+        for i in range(per_thread):
+            if time.monotonic() > stop_at:
+                return
+            t0 = time.perf_counter()
+            status = make_request(t, i)
+            dt = time.perf_counter() - t0
+            with lock:
+                lat.append(dt)
+                if status // 100 != 2:
+                    errors.append(status)
+
+    t0 = time.perf_counter()
+    ths = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join()
+    wall = time.perf_counter() - t0
+    p50, p95, p99 = percentiles(lat)
+    print(f"{name:<34} {len(lat):>6} req {len(lat) / wall:>8.1f} req/s   "
+          f"p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms   errors {len(errors)}")
+    return errors
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--reports", type=int, default=250, help="reports per thread")
+    ap.add_argument("--seconds", type=float, default=40, help="time bound per phase")
+    args = ap.parse_args()
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="isacd-bench."))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, ISACD_DATABASE_URL=DSN, ISACD_PORT=str(port), ISACD_PUBLIC_URL=base,
+               ISACD_SERVER_KEY=str(work / "server.key"), ISACD_LOG_LEVEL="warn",
+               ISACD_THREADS="4")
+    subprocess.run([BIN, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    operators = []
+    for t in range(args.threads):
+        org = cli(env, "admin", "org-create", "--kind", "operator", "--name", f"Bench Op {t}",
+                  "--sector", "electric_power", "--region", "kanto")
+        key = nacl.signing.SigningKey.generate()
+        pub = key.verify_key.encode(encoder=nacl.encoding.Base64Encoder).decode()
+        cli(env, "admin", "key-add", "--org", org["id"], "--public-key", pub, "--key-id",
+            f"bench-{t}")
+        operators.append((f"bench-{t}", key))
+
+    server = subprocess.Popen([BIN, "serve"], env=env, stderr=open(work / "serve.log", "wb"))
+    failures = []
+    try:
+        for _ in range(100):
+            try:
+                if signing.send(signing.new_message(base, "GET", "/healthz")).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        body = json.dumps(REPORT).encode()
+        ids = [[] for _ in operators]
+
+        def health(t, i):
+            return signing.send(signing.new_message(base, "GET", "/healthz")).status
+
+        def post(t, i):
+            kid, key = operators[t]
+            msg = signing.new_message(base, "POST", "/v1/reports", body)
+            signing.attach(msg, signing.sign(msg, key, keyid=kid, nonce=os.urandom(12).hex()))
+            r = signing.send(msg)
+            if r.status == 201:
+                ids[t].append(r.json()["id"])
+            return r.status
+
+        def get(t, i):
+            kid, key = operators[t]
+            if not ids[t]:
+                return 200
+            msg = signing.new_message(base, "GET", f"/v1/reports/{ids[t][i % len(ids[t])]}")
+            signing.attach(msg, signing.sign(msg, key, keyid=kid, nonce=os.urandom(12).hex()))
+            return signing.send(msg).status
+
+        print(f"isacd bench: {args.threads} client threads, server ISACD_THREADS=4, "
+              f"report body {len(body)} bytes, {os.cpu_count()} cores")
+        print("PostgreSQL: throw-away cluster with fsync off (PG_FAST); commits on real disks"
+              " cost an fsync each")
+        failures += run_phase("GET /healthz", args.threads, args.reports, health, args.seconds)
+        failures += run_phase("POST /v1/reports (signed)", args.threads, args.reports, post,
+                              args.seconds)
+        failures += run_phase("GET /v1/reports/{id} (signed)", args.threads, args.reports, get,
+                              args.seconds)
+        print(f"{'server peak RSS (VmHWM)':<34} {rss_kib(server.pid, 'VmHWM') / 1024:8.1f} MiB;"
+              f" now {rss_kib(server.pid, 'VmRSS') / 1024:.1f} MiB")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    if failures:
+        print(f"bench: {len(failures)} requests failed: {sorted(set(failures))}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
