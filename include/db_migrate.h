@@ -20,8 +20,8 @@ enum err_code db_migrate_ensure(PGconn *c);
 
 /*
  * The applied migrations in version order, at most `max`; *n receives the
- * count. ERR_CONFLICT when there are more than max. A missing table reads
- * as none applied only after db_migrate_ensure.
+ * count. ERR_CONFLICT when there are more than max. A database without the
+ * schema_migrations table has none applied.
  */
 enum err_code db_migrate_applied(PGconn *c, struct db_migration *out, int max, int *n);
 

@@ -24,6 +24,8 @@
 #define HTTP_MAX_URI        4096
 #define HTTP_MAX_PARAMS     2
 #define HTTP_MAX_JSON_DEPTH 16
+#define HTTP_HDR_CACHE      40
+#define HTTP_HDR_ARENA      (80 * 1024)
 
 struct MHD_Connection;
 
@@ -54,9 +56,19 @@ struct http_request {
 	/* set by handlers along with an error code */
 	char err_detail[256];
 	char err_pointer[256];
-	/* combined header values handed to httpsig */
-	char hdr_arena[16384];
+	/*
+	 * Combined header values handed to httpsig, each computed once per
+	 * name: repeated lookups return the same pointer, so the arena holds
+	 * at most every header byte once (libmicrohttpd bounds those by its
+	 * 64 KiB connection memory). Allocated on first use.
+	 */
+	char *hdr_arena;
 	size_t hdr_used;
+	size_t hdr_cached;
+	struct {
+		char lname[64];
+		long offset; /* into hdr_arena, or -1: absent */
+	} hdr_cache[HTTP_HDR_CACHE];
 };
 
 struct http_reply {

@@ -77,6 +77,14 @@ enum err_code auth_operator(const struct httpsig_request *hreq, const uint8_t *b
 
 	memset(out, 0, sizeof *out);
 	rc = httpsig_parse(hreq, has_body, parsed, detail, detail_len);
+	if (rc == ERR_SIG_PARAMS && has_body &&
+	    hreq->header(hreq->header_ctx, "content-digest") == NULL) {
+		/* the more useful answer: the body came without its digest */
+		snprintf(detail, detail_len,
+		         "a body needs Content-Digest: sha-256=:<base64 of SHA-256(body)>:, covered"
+		         " by the signature");
+		return ERR_DIGEST_MISSING;
+	}
 	if (rc != ERR_OK)
 		return rc;
 	rc = auth_key(parsed, &key, detail, detail_len);

@@ -184,6 +184,7 @@ bool db_last_retryable(void)
 static enum err_code db_classify(PGconn *c, const PGresult *r, const char *what)
 {
 	const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary;
 
 	if (PQstatus(c) != CONNECTION_OK || state == NULL) {
 		db_retryable = true;
@@ -195,37 +196,67 @@ static enum err_code db_classify(PGconn *c, const PGresult *r, const char *what)
 	}
 	if (strcmp(state, "23505") == 0)
 		return ERR_CONFLICT;
+	/* the primary message only: DETAIL can quote row data (bodies, signatures) */
+	primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 	log_emit(LOG_ERROR, "sql error",
 	         json_pack("{s:s, s:s, s:s}", "statement", what, "sqlstate", state, "error",
-	                   PQresultErrorMessage(r)));
+	                   primary != NULL ? primary : ""));
 	return ERR_INTERNAL;
+}
+
+/*
+ * Re-open a dropped connection in place (the caller's PGconn pointer stays
+ * valid) and forget what was prepared on it. Returns 0 when usable again.
+ */
+static int db_revive(PGconn *c)
+{
+	struct db_thread *t = db_thread();
+
+	PQreset(c);
+	if (t != NULL && t->conn == c)
+		memset(t->prepared, 0, sizeof t->prepared);
+	if (PQstatus(c) != CONNECTION_OK || db_session_setup(c) != 0)
+		return -1;
+	log_msg(LOG_INFO, "database connection re-established");
+	return 0;
 }
 
 enum err_code db_exec(PGconn *c, const char *stmt, int n, const char *const *vals, const int *lens,
                       const int *fmts, PGresult **res)
 {
-	PGresult *r;
-	ExecStatusType st;
+	/*
+	 * Outside a transaction a statement on a connection that turns out to
+	 * be dead (the server restarted, an idle timeout) is retried once on a
+	 * fresh connection; inside one, the transaction is lost and db_tx
+	 * decides.
+	 */
+	bool idle = PQtransactionStatus(c) == PQTRANS_IDLE;
 	enum err_code rc;
 
-	db_retryable = false;
 	if (res != NULL)
 		*res = NULL;
-	rc = db_prepare_once(c, stmt);
-	if (rc != ERR_OK)
-		return rc;
-	r = PQexecPrepared(c, stmt, n, vals, lens, fmts, 0);
-	st = PQresultStatus(r);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		if (res != NULL)
-			*res = r;
-		else
+	for (int attempt = 0;; attempt++) {
+		PGresult *r;
+		ExecStatusType st;
+
+		db_retryable = false;
+		rc = db_prepare_once(c, stmt);
+		if (rc == ERR_OK) {
+			r = PQexecPrepared(c, stmt, n, vals, lens, fmts, 0);
+			st = PQresultStatus(r);
+			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+				if (res != NULL)
+					*res = r;
+				else
+					PQclear(r);
+				return ERR_OK;
+			}
+			rc = db_classify(c, r, stmt);
 			PQclear(r);
-		return ERR_OK;
+		}
+		if (attempt > 0 || !idle || PQstatus(c) == CONNECTION_OK || db_revive(c) != 0)
+			return rc;
 	}
-	rc = db_classify(c, r, stmt);
-	PQclear(r);
-	return rc;
 }
 
 static enum err_code db_simple(PGconn *c, const char *sql)

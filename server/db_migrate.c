@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 
@@ -15,6 +16,7 @@
 /* clang-format off */
 const struct db_stmt db_migrate_stmts[] = {
 	{"migrate_lock", "SELECT pg_advisory_xact_lock(7001002)", 0},
+	{"migrate_table", "SELECT to_regclass('schema_migrations') IS NOT NULL", 0},
 	{"migrate_list", "SELECT version, checksum FROM schema_migrations ORDER BY version", 0},
 	{"migrate_has", "SELECT 1 FROM schema_migrations WHERE version = $1", 1},
 	{"migrate_record",
@@ -38,9 +40,14 @@ enum err_code db_migrate_ensure(PGconn *c)
 enum err_code db_migrate_applied(PGconn *c, struct db_migration *out, int max, int *n)
 {
 	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "migrate_list", 0, NULL, NULL, NULL, &r);
+	enum err_code rc = db_exec(c, "migrate_table", 0, NULL, NULL, NULL, &r);
 
 	*n = 0;
+	if (rc != ERR_OK || strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+		goto out; /* no table yet: nothing applied */
+	PQclear(r);
+	r = NULL;
+	rc = db_exec(c, "migrate_list", 0, NULL, NULL, NULL, &r);
 	if (rc != ERR_OK)
 		goto out;
 	if (PQntuples(r) > max) {

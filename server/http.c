@@ -103,7 +103,6 @@ const char *http_header(struct http_request *req, const char *name)
 struct http_hdr_join {
 	struct http_request *req;
 	const char *lname;
-	size_t start;
 	bool found, overflow;
 };
 
@@ -112,13 +111,12 @@ static enum MHD_Result http_hdr_collect(void *cls, enum MHD_ValueKind kind, cons
 {
 	struct http_hdr_join *j = cls;
 	struct http_request *req = j->req;
-	size_t need;
+	size_t len = strlen(value), need = len + (j->found ? 2 : 0);
 
 	(void)kind;
 	if (strcasecmp(key, j->lname) != 0)
 		return MHD_YES;
-	need = strlen(value) + (j->found ? 2 : 0);
-	if (req->hdr_used + need + 1 > sizeof req->hdr_arena) {
+	if (req->hdr_used + need + 1 > HTTP_HDR_ARENA) {
 		j->overflow = true;
 		return MHD_NO;
 	}
@@ -126,8 +124,8 @@ static enum MHD_Result http_hdr_collect(void *cls, enum MHD_ValueKind kind, cons
 		memcpy(req->hdr_arena + req->hdr_used, ", ", 2);
 		req->hdr_used += 2;
 	}
-	memcpy(req->hdr_arena + req->hdr_used, value, strlen(value));
-	req->hdr_used += strlen(value);
+	memcpy(req->hdr_arena + req->hdr_used, value, len);
+	req->hdr_used += len;
 	req->hdr_arena[req->hdr_used] = '\0';
 	j->found = true;
 	return MHD_YES;
@@ -137,15 +135,35 @@ static enum MHD_Result http_hdr_collect(void *cls, enum MHD_ValueKind kind, cons
 static const char *http_hdr_combined(void *ctx, const char *lname)
 {
 	struct http_request *req = ctx;
-	struct http_hdr_join j = {req, lname, req->hdr_used, false, false};
+	struct http_hdr_join j = {req, lname, false, false};
+	size_t start;
 
-	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_hdr_collect, &j);
-	if (!j.found || j.overflow) {
-		req->hdr_used = j.start;
+	for (size_t i = 0; i < req->hdr_cached; i++)
+		if (strcmp(req->hdr_cache[i].lname, lname) == 0)
+			return req->hdr_cache[i].offset < 0
+			               ? NULL
+			               : req->hdr_arena + req->hdr_cache[i].offset;
+	if (req->hdr_cached == HTTP_HDR_CACHE || strlen(lname) >= sizeof req->hdr_cache[0].lname) {
+		LOG_BUG("header cache too small for this lookup");
 		return NULL;
 	}
+	if (req->hdr_arena == NULL && (req->hdr_arena = malloc(HTTP_HDR_ARENA)) == NULL)
+		return NULL;
+	start = req->hdr_used;
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_hdr_collect, &j);
+	if (j.overflow) { /* cannot happen within MHD's memory limit; never guess */
+		LOG_BUG("header arena overflow");
+		req->hdr_used = start;
+		return NULL;
+	}
+	snprintf(req->hdr_cache[req->hdr_cached].lname, sizeof req->hdr_cache[0].lname, "%s",
+	         lname);
+	req->hdr_cache[req->hdr_cached].offset = j.found ? (long)start : -1;
+	req->hdr_cached++;
+	if (!j.found)
+		return NULL;
 	req->hdr_used++; /* keep the NUL */
-	return req->hdr_arena + j.start;
+	return req->hdr_arena + start;
 }
 
 static bool http_content_type_json(const char *ct)
@@ -172,8 +190,17 @@ enum err_code http_json_body(struct http_request *req, json_t **out)
 		         "arrays and objects nest deeper than %d levels", HTTP_MAX_JSON_DEPTH);
 		return ERR_JSON_TOO_DEEP;
 	}
-	*out = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req->body_len == 0) {
+		snprintf(req->err_detail, sizeof req->err_detail, "the body is empty");
+		return ERR_MALFORMED_JSON;
+	}
+	/* NUL is let through to the schema, which names the field holding it */
+	*out = json_loadb((const char *)req->body, req->body_len,
+	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (*out == NULL) {
+		char *near = strstr(jerr.text, " near ");
+		if (near != NULL) /* never echo the client's bytes back */
+			*near = '\0';
 		snprintf(req->err_detail, sizeof req->err_detail, "line %d, column %d: %s",
 		         jerr.line, jerr.column, jerr.text);
 		return ERR_MALFORMED_JSON;
@@ -411,6 +438,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
 	                   "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
 	free(req->body);
 	free(req->sig);
+	free(req->hdr_arena);
 	free(req);
 	*req_cls = NULL;
 }
