@@ -4,12 +4,16 @@
 # Usage:
 #   deploy/pg.sh start DIR [PORT]   initdb DIR/data if missing, start, create database "isacd"
 #   deploy/pg.sh stop DIR           fast shutdown (bounded wait); fine if not running
+#   deploy/pg.sh remove DIR         stop, then delete the cluster (data, socket, log)
 #   deploy/pg.sh status DIR         exit 0 if running, 3 if not
 #   deploy/pg.sh dsn DIR [PORT]     print the TCP DSN: postgresql://isacd@127.0.0.1:PORT/isacd
 #   deploy/pg.sh socket-dsn DIR     print a libpq conninfo using the unix socket in DIR/run
 #   deploy/pg.sh psql DIR [ARGS]    run psql as "isacd" on database "isacd" over the socket
 #
 # Layout: DIR/data (cluster), DIR/run (unix socket), DIR/log/postgres.log, DIR/port.
+# As root, when the postgres account cannot reach DIR (say, a clone under
+# /root), data, run and log live in /var/tmp/isacd-pg.XXXXXX instead, named in
+# DIR/cluster-location; every command follows that record.
 # The cluster's superuser is "isacd"; authentication is trust, for the unix
 # socket and 127.0.0.1/::1 only; it listens on 127.0.0.1:PORT (default 54329,
 # or the port recorded in DIR/port) and nowhere else.
@@ -69,11 +73,32 @@ set_dir() {
 	else
 		DIR=$(realpath -m -- "$arg")
 	fi
-	DATA=$DIR/data
-	RUN=$DIR/run
-	LOGDIR=$DIR/log
-	LOG=$LOGDIR/postgres.log
 	PORTFILE=$DIR/port
+	CLUSTER=$DIR
+	if [[ -r "$DIR/cluster-location" ]]; then
+		CLUSTER=$(cat -- "$DIR/cluster-location")
+	fi
+	set_cluster_paths
+}
+
+set_cluster_paths() {
+	DATA=$CLUSTER/data
+	RUN=$CLUSTER/run
+	LOGDIR=$CLUSTER/log
+	LOG=$LOGDIR/postgres.log
+}
+
+# As root, when the postgres account cannot reach DIR (a private parent such
+# as /root or a mktemp directory): keep the cluster in a directory of its own
+# under /var/tmp, recorded in DIR/cluster-location, rather than widening the
+# user's directories.
+relocate_cluster() {
+	CLUSTER=$(mktemp -d /var/tmp/isacd-pg.XXXXXX)
+	chmod 0711 "$CLUSTER"
+	echo "$CLUSTER" >"$DIR/cluster-location"
+	set_cluster_paths
+	echo "pg.sh: $PGUSER_OS cannot reach $DIR (a parent directory is private);" \
+		"the cluster lives in $CLUSTER (recorded in $DIR/cluster-location)" >&2
 }
 
 valid_port() {
@@ -117,25 +142,20 @@ as_pg() {
 	fi
 }
 
-# As root: make sure the postgres account can reach DIR. We may widen DIR
-# itself (it is ours to manage) but never its parents.
+# As root: make sure the postgres account can reach the cluster. We may widen
+# DIR itself (it is ours to manage) but never its parents: when one of them
+# is private, the cluster moves (relocate_cluster).
 check_traversal() {
 	((EUID == 0)) || return 0
-	if runuser -u "$PGUSER_OS" -- test -x "$DIR" 2>/dev/null; then
+	if runuser -u "$PGUSER_OS" -- test -x "$CLUSTER" 2>/dev/null; then
 		return 0
 	fi
 	if [[ -n "${CREATED_DIR:-}" ]] || runuser -u "$PGUSER_OS" -- test -x "$(dirname -- "$DIR")" 2>/dev/null; then
 		chmod o+x -- "$DIR"
 		runuser -u "$PGUSER_OS" -- test -x "$DIR" 2>/dev/null && return 0
 	fi
-	local p=$DIR
-	while [[ "$p" != / ]]; do
-		p=$(dirname -- "$p")
-		if ! runuser -u "$PGUSER_OS" -- test -x "$p" 2>/dev/null; then
-			die "user $PGUSER_OS cannot traverse $p (mode $(stat -c %a -- "$p")) to reach $DIR; use a DIR elsewhere or run: chmod o+x $p"
-		fi
-	done
-	die "user $PGUSER_OS cannot reach $DIR"
+	[[ "$CLUSTER" == "$DIR" ]] || return 0 # relocated before
+	relocate_cluster
 }
 
 is_running() {
@@ -292,7 +312,7 @@ cmd_stop() {
 	local dir=${1:-}
 	[[ -n "$dir" ]] || usage
 	set_dir "$dir" 0
-	if [[ ! -f "$DIR/data/PG_VERSION" ]]; then
+	if [[ ! -f "$DATA/PG_VERSION" ]]; then
 		echo "pg.sh: not running (no cluster in $DIR)"
 		return 0
 	fi
@@ -309,6 +329,18 @@ cmd_stop() {
 			die "could not stop the server in $DIR (pid $(server_pid))"
 	fi
 	echo "pg.sh: stopped PostgreSQL in $DIR"
+}
+
+cmd_remove() {
+	local dir=${1:-}
+	[[ -n "$dir" ]] || usage
+	cmd_stop "$dir"
+	set_dir "$dir" 0
+	rm -rf -- "$DATA" "$RUN" "$LOGDIR" "$PORTFILE"
+	if [[ "$CLUSTER" != "$DIR" ]]; then
+		rm -rf -- "$CLUSTER" "$DIR/cluster-location"
+	fi
+	echo "pg.sh: removed the cluster of $DIR"
 }
 
 cmd_status() {
@@ -364,6 +396,7 @@ cmd=${1:-}
 case "$cmd" in
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
+remove) cmd_remove "$@" ;;
 status) cmd_status "$@" ;;
 dsn) cmd_dsn "$@" ;;
 socket-dsn) cmd_socket_dsn "$@" ;;

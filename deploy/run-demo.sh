@@ -111,7 +111,7 @@ cat <<EOF
    $BIN_SHOWN submit --url $ISACD_PUBLIC_URL --key $DEMO/operator-power.key --key-id $kid_power deploy/demo-report.json
 
  Ctrl-C stops isacd. PostgreSQL keeps running; stop it with: deploy/pg.sh stop var
- Start over from scratch: deploy/pg.sh stop var && rm -rf var
+ Start over from scratch: deploy/pg.sh remove var && rm -rf var
 ================================================================================
 
 EOF
