@@ -43,4 +43,20 @@ enum err_code auth_operator(const struct httpsig_request *hreq, const uint8_t *b
 /* Record the signature of a read request; ERR_SIG_REPLAYED if seen. */
 enum err_code auth_operator_consume(const struct auth_operator *op);
 
+struct auth_bearer {
+	char token_id[UUID_STR_LEN + 1];
+	char org_id[UUID_STR_LEN + 1];
+	char org_kind[16];
+};
+
+/*
+ * Authenticate "Authorization: Bearer <token>" (authorization may be NULL)
+ * for an organization of kind `kind` ("coordinator", "subscriber").
+ * Returns ERR_OK with *out filled; ERR_AUTH_REQUIRED (no or non-Bearer
+ * header), ERR_TOKEN_INVALID (unknown, revoked, or longer than 256 bytes),
+ * ERR_FORBIDDEN (a live token of another kind), ERR_UNAVAILABLE.
+ */
+enum err_code auth_bearer(const char *authorization, const char *kind, struct auth_bearer *out,
+                          char *detail, size_t detail_len);
+
 #endif

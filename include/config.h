@@ -23,7 +23,11 @@ struct config {
 	unsigned skew_s;                      /* ISACD_SKEW_S: accepted |now - created| */
 	unsigned threads;                     /* ISACD_THREADS: HTTP worker threads */
 	char log_level[16];                   /* ISACD_LOG_LEVEL */
-	char public_scheme[8];                /* derived from public_url: "http" or "https" */
+	unsigned k_anonymity;     /* ISACD_K: operators that must share published attributes */
+	char review_severity[16]; /* ISACD_REVIEW_SEVERITY: at or above it, a coordinator reviews */
+	char isac_name[128];      /* ISACD_ISAC_NAME: the publishing identity's name */
+
+	char public_scheme[8]; /* derived from public_url: "http" or "https" */
 };
 
 /*

@@ -65,4 +65,7 @@ enum err_code db_token_lookup(PGconn *c, const uint8_t hash[32], struct db_token
 /* Revoke a token by id. ERR_NOT_FOUND when absent or already revoked. */
 enum err_code db_token_revoke(PGconn *c, const char *id);
 
+/* An organization with its profile and keys (api.md, GET /v1/coord/orgs/{id}). */
+enum err_code db_org_view(PGconn *c, const char *id, json_t **out);
+
 #endif

@@ -71,4 +71,34 @@ enum err_code db_report_get(PGconn *c, const char *id, const char *org_id,
 /* An incident with its reports' summaries, owned by org_id (NULL: any). */
 enum err_code db_incident_get(PGconn *c, const char *id, const char *org_id, json_t **out);
 
+/* Filters of the coordinator queue; NULL means any. */
+struct db_incident_filter {
+	const char *sector, *severity, *phase, *status, *review;
+	const char *title_like;          /* LIKE-escaped substring of the title */
+	const char *after_ts, *after_id; /* keyset cursor, both or neither */
+	int limit;
+};
+
+/* A page of the coordinator queue, newest first, as a JSON array. */
+enum err_code db_coord_incidents(PGconn *c, const struct db_incident_filter *f, json_t **out);
+
+/* An incident with its organization. ERR_NOT_FOUND when absent. */
+enum err_code db_coord_incident(PGconn *c, const char *id, json_t **out);
+
+/* One stored report with what re-verifying it needs. */
+struct db_coord_report {
+	json_t *fields;   /* id, received_at, phase, …, signature_base, key_revoked (borrowed) */
+	const char *body; /* the stored body as text */
+	uint8_t public_key[32];
+	uint8_t body_sha256[32];
+	uint8_t receipt_sig[64];
+	char id[UUID_STR_LEN + 1];
+	char received_at[CLOCK_RFC3339_LEN + 1];
+};
+
+/* Call fn for each report of an incident in arrival order; stops at its first error. */
+enum err_code db_coord_reports(PGconn *c, const char *incident_id,
+                               enum err_code (*fn)(void *ctx, const struct db_coord_report *r),
+                               void *ctx);
+
 #endif

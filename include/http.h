@@ -50,8 +50,10 @@ struct http_request {
 	size_t body_len, body_cap;
 	bool body_too_large, started, dispatched;
 	unsigned status;
-	char actor[160];            /* who, for the access log: "key:<id>" */
-	struct auth_operator op;    /* set on AUTH_OPERATOR routes */
+	char actor[160];          /* who, for the access log: "key:<id>" */
+	struct auth_operator op;  /* set on AUTH_OPERATOR routes */
+	struct auth_bearer coord; /* set on AUTH_COORDINATOR routes */
+
 	struct httpsig_parsed *sig; /* idem; owned by the request */
 	/* set by handlers along with an error code */
 	char err_detail[256];
@@ -71,11 +73,27 @@ struct http_request {
 	} hdr_cache[HTTP_HDR_CACHE];
 };
 
+#define HTTP_REPLY_HEADERS 4
+
 struct http_reply {
 	unsigned status; /* 0: 200 */
 	json_t *json;    /* stolen by the http layer */
 	char location[256];
+	/* instead of json: bytes served verbatim (malloc'd; stolen), with their type */
+	char *raw;
+	size_t raw_len;
+	char content_type[64];
+	/* extra response headers */
+	size_t n_headers;
+	char header_name[HTTP_REPLY_HEADERS][40];
+	char header_value[HTTP_REPLY_HEADERS][160];
 };
+
+/* Add a response header; returns -1 when the reply has no room left. */
+int http_reply_header(struct http_reply *rep, const char *name, const char *value);
+
+/* A query parameter, percent-decoded, or NULL when absent. */
+const char *http_query(struct http_request *req, const char *name);
 
 /*
  * A handler: fill rep and return ERR_OK, or return an error code (with

@@ -147,4 +147,15 @@ enum err_code httpsig_sign(const struct httpsig_request *req, const char *const 
                            int64_t created, const uint8_t sk[64], char *sig_input,
                            size_t sig_input_len, char *sig, size_t sig_len);
 
+/*
+ * Re-verify a stored signature: pick the signature of the stored
+ * Signature-Input / Signature field values as httpsig_parse does (first
+ * label present in both) and verify it over the stored signature base with
+ * pk. Returns ERR_OK when it verifies, ERR_SIG_INVALID when it does not,
+ * ERR_SIG_MALFORMED / ERR_SIG_MISSING when the stored fields do not parse,
+ * ERR_INTERNAL on allocation failure.
+ */
+enum err_code httpsig_verify_stored(const char *sig_input, const char *sig, const char *base,
+                                    const uint8_t pk[32]);
+
 #endif

@@ -56,4 +56,11 @@ const char *report_sector_stix(const char *sector);
 /* Index of s in a NULL-terminated vocabulary, or -1. */
 int report_vocab_index(const char *const *vocab, const char *s);
 
+/*
+ * The indicator value check of ingest, for other callers (coordinator
+ * profiles reuse "domain", "ipv4" and "ipv6"). Returns NULL when value is
+ * well-formed for type, else a short sentence saying why not.
+ */
+const char *report_indicator_value_problem(const char *type, const char *value);
+
 #endif

@@ -1,16 +1,22 @@
 /*
- * worker — the background thread of `isacd serve`: periodic maintenance
- * now (purging expired replay-guard rows); the outbox consumers join it.
+ * worker — the background thread of `isacd serve`: it consumes the outbox
+ * (anonymize each report into its bulletin) and runs periodic maintenance
+ * (purging expired replay-guard rows).
+ *
+ * Several isacd processes may run workers on one database: a job is
+ * claimed with FOR UPDATE SKIP LOCKED inside the transaction that does it,
+ * so each job is done once, and a crash mid-job simply leaves it for the
+ * next claim.
  */
 #ifndef ISACD_WORKER_H
 #define ISACD_WORKER_H
 
-#include "config.h"
+#include "bulletin.h"
 
 /* Start the worker thread. Returns 0, or -1 when the thread cannot start. */
-int worker_start(const struct config *cfg);
+int worker_start(const struct bulletin_env *env);
 
-/* Ask the worker to stop and join it (bounded by its sleep, ≤ 1 s). */
+/* Ask the worker to stop and join it (bounded by its wait, ≤ 1 s, and the job at hand). */
 void worker_stop(void);
 
 #endif

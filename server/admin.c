@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "db_audit.h"
+#include "coord.h"
 #include "db_org.h"
 #include "httpsig.h"
 #include "report_schema.h"
@@ -412,6 +413,37 @@ out:
 	return status;
 }
 
+static int admin_org_profile(int argc, char **argv)
+{
+	static const char *const allowed[] = {"org", "file", NULL};
+	struct admin_opts o;
+	struct jspec_error err = {0};
+	json_error_t jerr;
+	json_t *body, *org = NULL;
+	const char *id, *file;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	id = admin_opt(&o, "org");
+	file = admin_opt(&o, "file");
+	if (id == NULL)
+		return admin_missing(argv[0], "org");
+	if (file == NULL)
+		return admin_missing(argv[0], "file");
+	body = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	if (body == NULL)
+		return admin_fail(ERR_MALFORMED_JSON, jerr.text);
+	rc = coord_org_profile(id, body, "cli", &org, &err);
+	json_decref(body);
+	if (rc == ERR_OK)
+		return admin_print(org);
+	admin_print(problem_json(rc,
+	                         rc == ERR_NOT_FOUND ? "no organization with this id" : err.detail,
+	                         err.pointer[0] != '\0' ? err.pointer : NULL, NULL));
+	return 1;
+}
+
 int admin_audit_main(int argc, char **argv)
 {
 	PGconn *c;
@@ -453,6 +485,9 @@ const char *admin_help(void)
 	       "  key-revoke  --key-id KID\n"
 	       "  token-issue --org ORG_ID [--label TEXT]   prints the token once\n"
 	       "  token-revoke --id TOKEN_ID\n"
+	       "  org-profile --org ORG_ID --file PROFILE.json   replace an operator's\n"
+	       "              anonymization profile: "
+	       "{\"domains\":[…],\"ranges\":[…],\"terms\":[…]}\n"
 	       "Output is one JSON object per command on stdout; exit 0 done, 1 refused\n"
 	       "(a problem object says why), 2 usage error.\n";
 }
@@ -477,6 +512,8 @@ int admin_main(int argc, char **argv)
 		return admin_key_add(argc, argv);
 	if (strcmp(argv[0], "key-revoke") == 0)
 		return admin_revoke(argc, argv, "key-id", admin_key_revoke_work, "key.revoked");
+	if (strcmp(argv[0], "org-profile") == 0)
+		return admin_org_profile(argc, argv);
 	if (strcmp(argv[0], "token-issue") == 0)
 		return admin_token_issue(argc, argv);
 	if (strcmp(argv[0], "token-revoke") == 0)

@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "db.h"
@@ -127,4 +128,49 @@ enum err_code auth_operator_consume(const struct auth_operator *op)
 	if (c == NULL)
 		return ERR_UNAVAILABLE;
 	return db_seen_signature(c, op->sig_sha256);
+}
+
+#define AUTH_MAX_TOKEN 256
+
+enum err_code auth_bearer(const char *authorization, const char *kind, struct auth_bearer *out,
+                          char *detail, size_t detail_len)
+{
+	const char *token;
+	uint8_t hash[32];
+	struct db_token t;
+	PGconn *c;
+	enum err_code rc;
+
+	memset(out, 0, sizeof *out);
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0) {
+		snprintf(detail, detail_len, "send Authorization: Bearer <token>");
+		return ERR_AUTH_REQUIRED;
+	}
+	token = authorization + 7;
+	while (*token == ' ')
+		token++;
+	if (*token == '\0' || strlen(token) > AUTH_MAX_TOKEN) {
+		snprintf(detail, detail_len, "the bearer token is empty or too long");
+		return ERR_TOKEN_INVALID;
+	}
+	crypto_hash_sha256(hash, (const uint8_t *)token, strlen(token));
+	c = db_conn();
+	if (c == NULL)
+		return ERR_UNAVAILABLE;
+	rc = db_token_lookup(c, hash, &t);
+	if (rc == ERR_NOT_FOUND) {
+		snprintf(detail, detail_len, "the bearer token is unknown or revoked");
+		return ERR_TOKEN_INVALID;
+	}
+	if (rc != ERR_OK)
+		return rc;
+	if (strcmp(t.org_kind, kind) != 0) {
+		snprintf(detail, detail_len, "this endpoint is for a %s; the token is a %s's", kind,
+		         t.org_kind);
+		return ERR_FORBIDDEN;
+	}
+	snprintf(out->token_id, sizeof out->token_id, "%s", t.id);
+	snprintf(out->org_id, sizeof out->org_id, "%s", t.org_id);
+	snprintf(out->org_kind, sizeof out->org_kind, "%s", t.org_kind);
+	return ERR_OK;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "report_schema.h"
 
 enum config_type { CT_STR, CT_PORT, CT_SIZE, CT_UINT };
 
@@ -42,6 +43,12 @@ static const struct config_var config_vars[] = {
         {"ISACD_THREADS", CT_UINT, offsetof(struct config, threads), 0, 1, 256,
          "HTTP worker threads"},
         {"ISACD_LOG_LEVEL", STR(log_level), "debug, info, warn or error"},
+        {"ISACD_K", CT_UINT, offsetof(struct config, k_anonymity), 0, 2, 1000,
+         "k-anonymity: operators that must share a bulletin's published sector/region"},
+        {"ISACD_REVIEW_SEVERITY", STR(review_severity),
+         "low, medium, high or critical: from this severity up, bulletins wait for review"},
+        {"ISACD_ISAC_NAME", STR(isac_name), "name of the publishing ISAC in bulletins"},
+
 };
 #undef STR
 #define N_VARS (sizeof config_vars / sizeof config_vars[0])
@@ -59,6 +66,9 @@ static void config_defaults(struct config *cfg)
 	cfg->skew_s = 300;
 	cfg->threads = 4;
 	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
+	cfg->k_anonymity = 5;
+	snprintf(cfg->review_severity, sizeof cfg->review_severity, "high");
+	snprintf(cfg->isac_name, sizeof cfg->isac_name, "isacd ISAC");
 }
 
 static int config_set(struct config *cfg, const struct config_var *v, const char *value, char *err,
@@ -170,6 +180,15 @@ static int config_validate(struct config *cfg, char *err, size_t err_len)
 		snprintf(err, err_len, "ISACD_DATABASE_URL and ISACD_SERVER_KEY must not be empty");
 		return -1;
 	}
+	if (report_vocab_index(report_severities, cfg->review_severity) < 0) {
+		snprintf(err, err_len,
+		         "ISACD_REVIEW_SEVERITY: expected low, medium, high or critical");
+		return -1;
+	}
+	if (cfg->isac_name[0] == '\0') {
+		snprintf(err, err_len, "ISACD_ISAC_NAME must not be empty");
+		return -1;
+	}
 	if (log_set_level(cfg->log_level) != 0) {
 		snprintf(err, err_len, "ISACD_LOG_LEVEL: expected debug, info, warn or error");
 		return -1;
@@ -224,12 +243,14 @@ void config_print(const struct config *cfg)
 	json_t *o;
 
 	config_mask_dsn(cfg->database_url, dsn, sizeof dsn);
-	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:i, s:i, s:s}", "ISACD_DATABASE_URL", dsn,
-	              "ISACD_LISTEN", cfg->listen_addr, "ISACD_PORT", (int)cfg->port,
-	              "ISACD_PUBLIC_URL", cfg->public_url, "ISACD_SERVER_KEY", cfg->server_key_path,
-	              "ISACD_MAX_BODY_BYTES", (json_int_t)cfg->max_body_bytes, "ISACD_SKEW_S",
-	              (int)cfg->skew_s, "ISACD_THREADS", (int)cfg->threads, "ISACD_LOG_LEVEL",
-	              cfg->log_level);
+	o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:i, s:i, s:s, s:i, s:s, s:s}",
+	              "ISACD_DATABASE_URL", dsn, "ISACD_LISTEN", cfg->listen_addr, "ISACD_PORT",
+	              (int)cfg->port, "ISACD_PUBLIC_URL", cfg->public_url, "ISACD_SERVER_KEY",
+	              cfg->server_key_path, "ISACD_MAX_BODY_BYTES", (json_int_t)cfg->max_body_bytes,
+	              "ISACD_SKEW_S", (int)cfg->skew_s, "ISACD_THREADS", (int)cfg->threads,
+	              "ISACD_LOG_LEVEL", cfg->log_level, "ISACD_K", (int)cfg->k_anonymity,
+	              "ISACD_REVIEW_SEVERITY", cfg->review_severity, "ISACD_ISAC_NAME",
+	              cfg->isac_name);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);
@@ -237,7 +258,7 @@ void config_print(const struct config *cfg)
 
 const char *config_help(void)
 {
-	static char help[2048];
+	static char help[4096];
 	size_t used = 0;
 
 	if (help[0] != '\0')

@@ -36,7 +36,20 @@ const struct db_stmt db_org_stmts[] = {
 	 "SELECT t.id, t.org_id, o.kind FROM tokens t JOIN organizations o ON o.id = t.org_id"
 	 " WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
 	 1},
-	{"token_revoke", "UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+		{"org_view",
+	 "SELECT json_build_object('id', o.id, 'kind', o.kind, 'name', o.name, 'sector', o.sector,"
+	 " 'region', o.region, 'created_at', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	 " 'profile', json_build_object("
+	 "'domains', coalesce((SELECT json_agg(domain ORDER BY domain) FROM org_domains WHERE org_id = o.id), '[]'),"
+	 " 'ranges', coalesce((SELECT json_agg(range::text ORDER BY range) FROM org_ranges WHERE org_id = o.id), '[]'),"
+	 " 'terms', coalesce((SELECT json_agg(term ORDER BY term) FROM org_terms WHERE org_id = o.id), '[]')),"
+	 " 'keys', coalesce((SELECT json_agg(json_build_object('key_id', k.key_id,"
+	 " 'created_at', to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	 " 'revoked_at', to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+	 " ORDER BY k.created_at, k.key_id) FROM operator_keys k WHERE k.org_id = o.id), '[]'))::text"
+	 " FROM organizations o WHERE o.id = $1", 1},
+	{"token_revoke",
+ "UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
 	 1},
 	{NULL, NULL, 0},
 };
@@ -184,4 +197,24 @@ enum err_code db_token_revoke(PGconn *c, const char *id)
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
 	return db_org_update_one(c, "token_revoke", id);
+}
+
+enum err_code db_org_view(PGconn *c, const char *id, json_t **out)
+{
+	const char *v[1] = {id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	*out = NULL;
+	if (!uuid_parse(id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "org_view", 1, v, NULL, NULL, &r);
+	if (rc == ERR_OK) {
+		if (PQntuples(r) != 1)
+			rc = ERR_NOT_FOUND;
+		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
+			rc = ERR_INTERNAL;
+	}
+	PQclear(r);
+	return rc;
 }

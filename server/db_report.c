@@ -37,7 +37,9 @@ const struct db_stmt db_report_stmts[] = {
 	 " body, body_sha256, signature_input, signature, signature_base, content_digest,"
 	 " receipt_sig) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
 	 15},
-	{"outbox_insert", "INSERT INTO outbox (kind, subject_id) VALUES ($1, $2)", 2},
+		{"outbox_insert", "INSERT INTO outbox (kind, subject_id) VALUES ($1, $2)", 2},
+	{"outbox_notify", "SELECT pg_notify('isacd_outbox', $1)", 1},
+
 	{"report_get",
 	 "SELECT json_build_object('id', id, 'incident_id', incident_id, 'key_id', key_id,"
 	 " 'received_at', " TS("received_at") ", 'phase', phase, 'severity', severity, 'tlp', tlp,"
@@ -56,6 +58,34 @@ const struct db_stmt db_report_stmts[] = {
 	 " FROM reports r WHERE r.incident_id = i.id))::text"
 	 " FROM incidents i WHERE i.id = $1 AND ($2::uuid IS NULL OR i.org_id = $2)",
 	 2},
+		{"coord_incidents",
+	 "SELECT json_build_object('id', i.id, 'created_at', " TS("i.created_at") ", 'updated_at', " TS("i.updated_at") ","
+	 " 'status', i.status, 'title', i.title, 'sector', i.sector, 'severity', i.severity,"
+	 " 'incident_type', i.incident_type, 'phase', i.phase, 'tlp', i.tlp, 'report_count', i.report_count,"
+	 " 'organization', json_build_object('id', o.id, 'name', o.name),"
+	 " 'bulletin', CASE WHEN b.id IS NULL THEN NULL"
+	 " ELSE json_build_object('id', b.id, 'status', b.status, 'version', b.version) END)::text"
+	 " FROM incidents i JOIN organizations o ON o.id = i.org_id LEFT JOIN bulletins b ON b.incident_id = i.id"
+	 " WHERE ($1::text IS NULL OR i.sector = $1) AND ($2::text IS NULL OR i.severity = $2)"
+	 " AND ($3::text IS NULL OR i.phase = $3) AND ($4::text IS NULL OR i.status = $4)"
+	 " AND ($5::text IS NULL OR coalesce(b.status, 'none') = $5)"
+	 " AND ($6::text IS NULL OR i.title ILIKE '%' || $6 || '%' ESCAPE '\\')"
+	 " AND ($7::timestamptz IS NULL OR (i.created_at, i.id) < ($7::timestamptz, $8::uuid))"
+	 " ORDER BY i.created_at DESC, i.id DESC LIMIT $9", 9},
+	{"coord_incident",
+	 "SELECT json_build_object('id', i.id, 'created_at', " TS("i.created_at") ", 'updated_at', " TS("i.updated_at") ","
+	 " 'status', i.status, 'title', i.title, 'sector', i.sector, 'severity', i.severity,"
+	 " 'incident_type', i.incident_type, 'phase', i.phase, 'tlp', i.tlp, 'report_count', i.report_count,"
+	 " 'organization', json_build_object('id', o.id, 'name', o.name, 'sector', o.sector, 'region', o.region))::text"
+	 " FROM incidents i JOIN organizations o ON o.id = i.org_id WHERE i.id = $1", 1},
+	{"coord_reports",
+	 "SELECT json_build_object('id', r.id, 'received_at', " TS("r.received_at") ", 'phase', r.phase,"
+	 " 'severity', r.severity, 'tlp', r.tlp, 'key_id', r.key_id, 'signature_input', r.signature_input,"
+	 " 'signature', r.signature, 'signature_base', r.signature_base, 'content_digest', r.content_digest,"
+	 " 'key_revoked', k.revoked_at IS NOT NULL)::text,"
+	 " convert_from(r.body, 'UTF8'), k.public_key, r.body_sha256, r.receipt_sig, r.id, " TS("r.received_at")
+	 " FROM reports r JOIN operator_keys k ON k.key_id = r.key_id"
+	 " WHERE r.incident_id = $1 ORDER BY r.received_at, r.id", 1},
 	{NULL, NULL, 0},
 };
 /* clang-format on */
@@ -146,8 +176,12 @@ enum err_code db_report_insert(PGconn *c, const struct db_report_row *row)
 enum err_code db_outbox_insert(PGconn *c, const char *kind, const char *subject_id)
 {
 	const char *v[2] = {kind, subject_id};
+	enum err_code rc = db_exec(c, "outbox_insert", 2, v, NULL, NULL, NULL);
 
-	return db_exec(c, "outbox_insert", 2, v, NULL, NULL, NULL);
+	/* wakes the workers listening when (and only if) the transaction commits */
+	if (rc == ERR_OK)
+		rc = db_exec(c, "outbox_notify", 1, v, NULL, NULL, NULL);
+	return rc;
 }
 
 enum err_code db_report_get(PGconn *c, const char *id, const char *org_id,
@@ -193,6 +227,81 @@ enum err_code db_incident_get(PGconn *c, const char *id, const char *org_id, jso
 			rc = ERR_NOT_FOUND;
 		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
 			rc = ERR_INTERNAL;
+	}
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_coord_incidents(PGconn *c, const struct db_incident_filter *f, json_t **out)
+{
+	char limit[16];
+	const char *v[9] = {f->sector,     f->severity, f->phase,    f->status, f->review,
+	                    f->title_like, f->after_ts, f->after_id, limit};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	*out = json_array();
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	snprintf(limit, sizeof limit, "%d", f->limit);
+	rc = db_exec(c, "coord_incidents", 9, v, NULL, NULL, &r);
+	for (int i = 0; rc == ERR_OK && i < PQntuples(r); i++) {
+		json_t *row = json_loads(PQgetvalue(r, i, 0), 0, NULL);
+		if (row == NULL)
+			rc = ERR_INTERNAL;
+		else
+			json_array_append_new(*out, row);
+	}
+	PQclear(r);
+	if (rc != ERR_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+enum err_code db_coord_incident(PGconn *c, const char *id, json_t **out)
+{
+	const char *v[1] = {id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	*out = NULL;
+	if (!uuid_parse(id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "coord_incident", 1, v, NULL, NULL, &r);
+	if (rc == ERR_OK) {
+		if (PQntuples(r) != 1)
+			rc = ERR_NOT_FOUND;
+		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
+			rc = ERR_INTERNAL;
+	}
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_coord_reports(PGconn *c, const char *incident_id,
+                               enum err_code (*fn)(void *ctx, const struct db_coord_report *r),
+                               void *ctx)
+{
+	const char *v[1] = {incident_id};
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, "coord_reports", 1, v, NULL, NULL, &r);
+
+	for (int i = 0; rc == ERR_OK && i < PQntuples(r); i++) {
+		struct db_coord_report row;
+
+		row.fields = json_loads(PQgetvalue(r, i, 0), 0, NULL);
+		row.body = PQgetvalue(r, i, 1);
+		db_get_text(r, i, 5, row.id, sizeof row.id);
+		db_get_text(r, i, 6, row.received_at, sizeof row.received_at);
+		if (row.fields == NULL || db_get_bytea(r, i, 2, row.public_key, 32) != 0 ||
+		    db_get_bytea(r, i, 3, row.body_sha256, 32) != 0 ||
+		    db_get_bytea(r, i, 4, row.receipt_sig, 64) != 0)
+			rc = ERR_INTERNAL;
+		else
+			rc = fn(ctx, &row);
+		json_decref(row.fields);
 	}
 	PQclear(r);
 	return rc;

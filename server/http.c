@@ -21,12 +21,13 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "h_coord.h"
 #include "h_meta.h"
 #include "h_reports.h"
 #include "jspec.h"
 #include "log.h"
 
-enum http_auth { AUTH_NONE, AUTH_OPERATOR };
+enum http_auth { AUTH_NONE, AUTH_OPERATOR, AUTH_COORDINATOR };
 
 struct http_route {
 	const char *method;
@@ -42,6 +43,16 @@ static const struct http_route http_routes[] = {
         {"POST", "/v1/reports", AUTH_OPERATOR, h_reports_create},
         {"GET", "/v1/reports/{}", AUTH_OPERATOR, h_reports_get},
         {"GET", "/v1/incidents/{}", AUTH_OPERATOR, h_incidents_get},
+        {"GET", "/v1/coord/incidents", AUTH_COORDINATOR, h_coord_incidents},
+        {"GET", "/v1/coord/incidents/{}", AUTH_COORDINATOR, h_coord_incident},
+        {"GET", "/v1/coord/bulletins/{}", AUTH_COORDINATOR, h_coord_bulletin},
+        {"PATCH", "/v1/coord/bulletins/{}", AUTH_COORDINATOR, h_coord_bulletin_edit},
+        {"GET", "/v1/coord/bulletins/{}/bundle", AUTH_COORDINATOR, h_coord_bulletin_bundle},
+        {"POST", "/v1/coord/bulletins/{}/approve", AUTH_COORDINATOR, h_coord_bulletin_approve},
+        {"POST", "/v1/coord/bulletins/{}/reject", AUTH_COORDINATOR, h_coord_bulletin_reject},
+        {"GET", "/v1/coord/indicators", AUTH_COORDINATOR, h_coord_indicators},
+        {"GET", "/v1/coord/orgs/{}", AUTH_COORDINATOR, h_coord_org},
+        {"PUT", "/v1/coord/orgs/{}/profile", AUTH_COORDINATOR, h_coord_org_profile},
 };
 #define N_ROUTES (sizeof http_routes / sizeof http_routes[0])
 
@@ -215,30 +226,60 @@ enum err_code http_json_body(struct http_request *req, json_t **out)
 	return ERR_OK;
 }
 
-static enum MHD_Result http_send(struct http_request *req, unsigned status, json_t *body,
-                                 bool problem, const char *location, const char *allow)
+int http_reply_header(struct http_reply *rep, const char *name, const char *value)
 {
-	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (rep->n_headers == HTTP_REPLY_HEADERS || strlen(name) >= sizeof rep->header_name[0] ||
+	    strlen(value) >= sizeof rep->header_value[0])
+		return -1;
+	memcpy(rep->header_name[rep->n_headers], name, strlen(name) + 1);
+	memcpy(rep->header_value[rep->n_headers], value, strlen(value) + 1);
+	rep->n_headers++;
+	return 0;
+}
+
+const char *http_query(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Queue rep (its json or raw bytes are consumed) with the common headers. */
+static enum MHD_Result http_send(struct http_request *req, struct http_reply *rep, bool problem,
+                                 const char *allow)
+{
+	unsigned status = rep->status != 0 ? rep->status : 200;
+	char *text = rep->raw;
+	size_t len = rep->raw_len;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	json_decref(body);
+	if (text == NULL) {
+		text = json_dumps(rep->json != NULL ? rep->json : json_object(),
+		                  JSON_COMPACT | JSON_PRESERVE_ORDER);
+		len = text != NULL ? strlen(text) : 0;
+	}
+	json_decref(rep->json);
+	rep->json = NULL;
+	rep->raw = NULL;
 	if (text == NULL)
 		return MHD_NO;
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(text);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type",
-	                        problem ? "application/problem+json" : "application/json");
+	                        rep->content_type[0] != '\0' ? rep->content_type
+	                        : problem                    ? "application/problem+json"
+	                                                     : "application/json");
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (location != NULL && *location != '\0')
-		MHD_add_response_header(resp, "Location", location);
+	if (rep->location[0] != '\0')
+		MHD_add_response_header(resp, "Location", rep->location);
 	if (allow != NULL)
 		MHD_add_response_header(resp, "Allow", allow);
+	for (size_t i = 0; i < rep->n_headers; i++)
+		MHD_add_response_header(resp, rep->header_name[i], rep->header_value[i]);
 	req->status = status;
 	ret = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
@@ -248,25 +289,31 @@ static enum MHD_Result http_send(struct http_request *req, unsigned status, json
 static enum MHD_Result http_send_problem(struct http_request *req, enum err_code code,
                                          const char *allow)
 {
-	json_t *p = problem_json(
+	struct http_reply rep;
+
+	memset(&rep, 0, sizeof rep);
+	rep.status = problem_status(code);
+	rep.json = problem_json(
 	        code, req->err_detail,
 	        req->err_pointer[0] != '\0' || code == ERR_WRONG_TYPE ? req->err_pointer : NULL,
 	        req->request_id);
-
-	if (problem_status(code) >= 500)
+	if (code == ERR_INTERNAL)
+		log_emit(LOG_ERROR, "request failed: our bug",
+		         json_pack("{s:s, s:s}", "request_id", req->request_id, "path", req->path));
+	else if (problem_status(code) >= 500)
 		log_emit(LOG_WARN, "request failed",
 		         json_pack("{s:s, s:s}", "request_id", req->request_id, "error",
 		                   problem_slug(code)));
-	return http_send(req, problem_status(code), p, true, NULL, allow);
+	if (code == ERR_AUTH_REQUIRED || code == ERR_TOKEN_INVALID)
+		(void)http_reply_header(&rep, "WWW-Authenticate", "Bearer realm=\"isacd\"");
+	return http_send(req, &rep, true, allow);
 }
 
-static enum err_code http_authenticate(struct http_request *req, enum http_auth auth)
+static enum err_code http_authenticate_operator(struct http_request *req)
 {
 	struct httpsig_request h;
 	enum err_code rc;
 
-	if (auth == AUTH_NONE)
-		return ERR_OK;
 	req->sig = malloc(sizeof *req->sig);
 	if (req->sig == NULL)
 		return ERR_INTERNAL;
@@ -288,14 +335,34 @@ static enum err_code http_authenticate(struct http_request *req, enum http_auth 
 	return rc;
 }
 
+static enum err_code http_authenticate(struct http_request *req, enum http_auth auth)
+{
+	enum err_code rc;
+
+	switch (auth) {
+	case AUTH_NONE:
+		return ERR_OK;
+	case AUTH_OPERATOR:
+		return http_authenticate_operator(req);
+	case AUTH_COORDINATOR:
+		rc = auth_bearer(http_header(req, "Authorization"), "coordinator", &req->coord,
+		                 req->err_detail, sizeof req->err_detail);
+		if (rc == ERR_OK)
+			snprintf(req->actor, sizeof req->actor, "token:%s", req->coord.token_id);
+		return rc;
+	}
+	return ERR_INTERNAL;
+}
+
 static enum MHD_Result http_dispatch(struct http_request *req)
 {
 	char allow[64];
 	bool path_known;
 	const struct http_route *route;
-	struct http_reply rep = {0, NULL, ""};
+	struct http_reply rep;
 	enum err_code rc;
 
+	memset(&rep, 0, sizeof rep);
 	if (req->uri_too_long)
 		return http_send_problem(req, ERR_URI_TOO_LONG, NULL);
 	route = http_route(req, &path_known, allow, sizeof allow);
@@ -312,10 +379,10 @@ static enum MHD_Result http_dispatch(struct http_request *req)
 		rc = route->handler(req, &rep);
 	if (rc != ERR_OK) {
 		json_decref(rep.json);
+		free(rep.raw);
 		return http_send_problem(req, rc, NULL);
 	}
-	return http_send(req, rep.status != 0 ? rep.status : 200,
-	                 rep.json ? rep.json : json_object(), false, rep.location, NULL);
+	return http_send(req, &rep, false, NULL);
 }
 
 static bool http_body_append(struct http_request *req, const char *data, size_t n)

@@ -720,3 +720,28 @@ out:
 	free(w);
 	return rc;
 }
+
+enum err_code httpsig_verify_stored(const char *sig_input, const char *sig, const char *base,
+                                    const uint8_t pk[32])
+{
+	struct parse_work *w = malloc(sizeof(*w));
+	const struct sfv_member *m = NULL;
+	struct httpsig_parsed *p = malloc(sizeof(*p));
+	char detail[8];
+	enum err_code rc = ERR_INTERNAL;
+
+	if (w == NULL || p == NULL || sig_input == NULL || sig == NULL || base == NULL)
+		goto out;
+	rc = parse_dict_field("Signature-Input", sig_input, &w->input, detail, sizeof detail);
+	if (rc == ERR_OK)
+		rc = parse_dict_field("Signature", sig, &w->sig, detail, sizeof detail);
+	if (rc == ERR_OK)
+		rc = pick_signature(w, &m, p, detail, sizeof detail);
+	if (rc == ERR_OK && crypto_sign_verify_detached(p->signature, (const unsigned char *)base,
+	                                                strlen(base), pk) != 0)
+		rc = ERR_SIG_INVALID;
+out:
+	free(w);
+	free(p);
+	return rc;
+}

@@ -42,6 +42,8 @@ static int main_serve(const struct config *cfg)
 {
 	struct signer_key key;
 	struct http_env env = {cfg, &key};
+	struct bulletin_env benv = {cfg, &key};
+
 	char err[256];
 	int latest = 0, sig;
 	sigset_t set;
@@ -66,7 +68,8 @@ static int main_serve(const struct config *cfg)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by every thread */
 	signal(SIGPIPE, SIG_IGN);
-	if (http_start(&env) != 0 || worker_start(cfg) != 0) {
+	if (http_start(&env) != 0 || worker_start(&benv) != 0) {
+
 		http_stop();
 		signer_wipe(&key);
 		return 1;

@@ -513,3 +513,12 @@ int report_vocab_index(const char *const *vocab, const char *s)
 	}
 	return -1;
 }
+
+const char *report_indicator_value_problem(const char *type, const char *value)
+{
+	int i = report_vocab_index(report_indicator_types, type);
+
+	if (i < 0 || value == NULL)
+		return "not a known indicator type";
+	return report_indicator_problem[i](value, strlen(value));
+}

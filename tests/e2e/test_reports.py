@@ -81,9 +81,10 @@ def test_valid_report_is_created_with_verifiable_receipt(operator, server, sql):
     # The same transaction made the incident, the outbox job and the audit entry.
     inc = sql(f"SELECT org_id, report_count, title, phase FROM incidents WHERE id = '{incident_id}'")
     assert inc == [[op.org_id, "1", valid_report()["title"], "early_warning"]]
+    # (the worker may already have done the job: it exists, done or not)
     assert sql_value(sql(
         f"SELECT count(*) FROM outbox WHERE kind = 'anonymize' AND subject_id = '{a['id']}'"
-        " AND done_at IS NULL")) == "1"
+    )) == "1"
     audit = sql(f"SELECT actor, detail FROM audit_log WHERE action = 'report.received'"
                 f" AND subject = '{a['id']}'")
     assert len(audit) == 1, audit

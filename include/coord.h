@@ -1,0 +1,47 @@
+/*
+ * coord — what coordinators see and manage beyond bulletins: the triage
+ * queue, an incident with its reports re-verified, the indicator view,
+ * organizations and their anonymization profiles.
+ *
+ * Validates every query parameter and cursor (ERR_BAD_QUERY naming the
+ * parameter) and every body (jspec); never trusts a cursor beyond its use
+ * as a position.
+ */
+#ifndef ISACD_COORD_H
+#define ISACD_COORD_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "bulletin.h"
+#include "jspec.h"
+#include "problem.h"
+
+/* Query parameters as received; NULL when absent. */
+struct coord_incident_query {
+	const char *sector, *severity, *phase, *status, *review, *q, *limit, *cursor;
+};
+
+/* A queue page: {"incidents": […], "next_cursor": "…"|null}. */
+enum err_code coord_incidents(const struct coord_incident_query *q, json_t **out, char *detail,
+                              size_t detail_len);
+
+/* An incident, its organization, its reports re-verified, its bulletin. */
+enum err_code coord_incident(const struct bulletin_env *env, const char *id, json_t **out);
+
+/* An indicator page: {"indicators": […], "next_cursor": …}. */
+enum err_code coord_indicators(const char *q, const char *limit, const char *cursor, json_t **out,
+                               char *detail, size_t detail_len);
+
+/* An organization with its profile and keys. */
+enum err_code coord_org(const char *id, json_t **out);
+
+/*
+ * Replace an operator's profile lists present in body ({"domains", "ranges",
+ * "terms"}), audited as `actor`; *out is the organization. Validation
+ * errors fill err. ERR_NOT_FOUND for an unknown organization, ERR_CONFLICT
+ * for one that is not an operator.
+ */
+enum err_code coord_org_profile(const char *id, const json_t *body, const char *actor, json_t **out,
+                                struct jspec_error *err);
+
+#endif

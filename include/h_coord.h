@@ -1,0 +1,22 @@
+/*
+ * h_coord — HTTP handlers of the coordinator API (/v1/coord/…): the queue,
+ * incidents, bulletins and their review, indicators, organizations.
+ * Every route requires a coordinator's bearer token (http.c checks it).
+ */
+#ifndef ISACD_H_COORD_H
+#define ISACD_H_COORD_H
+
+#include "http.h"
+
+enum err_code h_coord_incidents(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_incident(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_bulletin(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_bulletin_edit(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_bulletin_bundle(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_bulletin_approve(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_bulletin_reject(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_indicators(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_org(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_org_profile(struct http_request *req, struct http_reply *rep);
+
+#endif

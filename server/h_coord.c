@@ -1,0 +1,147 @@
+/*
+ * h_coord — coordinator endpoints: HTTP in, bulletin/coord domain, HTTP out.
+ * No SQL and no cryptography here; the caller's identity (req->actor,
+ * "token:<id>") goes to the domain for the audit log.
+ */
+#include "h_coord.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulletin.h"
+#include "coord.h"
+
+static struct bulletin_env h_coord_env(const struct http_request *req)
+{
+	return (struct bulletin_env){req->env->cfg, req->env->key};
+}
+
+/* Copy a validation error into the problem the http layer renders. */
+static enum err_code h_coord_spec_error(struct http_request *req, const struct jspec_error *err)
+{
+	snprintf(req->err_pointer, sizeof req->err_pointer, "%s", err->pointer);
+	snprintf(req->err_detail, sizeof req->err_detail, "%s", err->detail);
+	return err->code;
+}
+
+enum err_code h_coord_incidents(struct http_request *req, struct http_reply *rep)
+{
+	struct coord_incident_query q = {
+	        http_query(req, "sector"), http_query(req, "severity"), http_query(req, "phase"),
+	        http_query(req, "status"), http_query(req, "review"),   http_query(req, "q"),
+	        http_query(req, "limit"),  http_query(req, "cursor"),
+	};
+
+	return coord_incidents(&q, &rep->json, req->err_detail, sizeof req->err_detail);
+}
+
+enum err_code h_coord_incident(struct http_request *req, struct http_reply *rep)
+{
+	struct bulletin_env env = h_coord_env(req);
+
+	return coord_incident(&env, req->params[0], &rep->json);
+}
+
+enum err_code h_coord_bulletin(struct http_request *req, struct http_reply *rep)
+{
+	struct bulletin_env env = h_coord_env(req);
+
+	return bulletin_view(&env, req->params[0], &rep->json);
+}
+
+enum err_code h_coord_bulletin_edit(struct http_request *req, struct http_reply *rep)
+{
+	struct bulletin_env env = h_coord_env(req);
+	struct jspec_error err = {0};
+	json_t *body = NULL;
+	enum err_code rc = http_json_body(req, &body);
+
+	if (rc == ERR_OK) {
+		rc = bulletin_edit(&env, req->params[0], body, req->actor, &rep->json, &err);
+		if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+			(void)h_coord_spec_error(req, &err);
+	}
+	json_decref(body);
+	return rc;
+}
+
+enum err_code h_coord_bulletin_bundle(struct http_request *req, struct http_reply *rep)
+{
+	uint8_t sig[64];
+	char b64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)], ver[16];
+	bool is_signed = false;
+	int version = 0;
+	enum err_code rc = bulletin_bundle(req->params[0], &rep->raw, &rep->raw_len, &version, sig,
+	                                   &is_signed);
+
+	if (rc != ERR_OK)
+		return rc;
+	snprintf(rep->content_type, sizeof rep->content_type, "application/stix+json;version=2.1");
+	snprintf(ver, sizeof ver, "%d", version);
+	(void)http_reply_header(rep, "Isacd-Bulletin-Version", ver);
+	if (is_signed) {
+		sodium_bin2base64(b64, sizeof b64, sig, 64, sodium_base64_VARIANT_ORIGINAL);
+		(void)http_reply_header(rep, "Isacd-Signature", b64);
+		(void)http_reply_header(rep, "Isacd-Signature-Key", req->env->key->key_id);
+	}
+	return ERR_OK;
+}
+
+enum err_code h_coord_bulletin_approve(struct http_request *req, struct http_reply *rep)
+{
+	struct bulletin_env env = h_coord_env(req);
+
+	return bulletin_approve(&env, req->params[0], req->actor, &rep->json, req->err_detail,
+	                        sizeof req->err_detail);
+}
+
+static const struct jspec_field h_coord_reject_spec[] = {
+        {.name = "reason", .kind = JSPEC_STRING, .required = true, .min = 1, .max = 2000},
+        {.name = NULL},
+};
+
+enum err_code h_coord_bulletin_reject(struct http_request *req, struct http_reply *rep)
+{
+	struct bulletin_env env = h_coord_env(req);
+	struct jspec_error err = {0};
+	json_t *body = NULL;
+	enum err_code rc = http_json_body(req, &body);
+
+	if (rc == ERR_OK && !jspec_check(body, h_coord_reject_spec, &err))
+		rc = h_coord_spec_error(req, &err);
+	if (rc == ERR_OK)
+		rc = bulletin_reject(&env, req->params[0],
+		                     json_string_value(json_object_get(body, "reason")), req->actor,
+		                     &rep->json, req->err_detail, sizeof req->err_detail);
+	json_decref(body);
+	return rc;
+}
+
+enum err_code h_coord_indicators(struct http_request *req, struct http_reply *rep)
+{
+	return coord_indicators(http_query(req, "q"), http_query(req, "limit"),
+	                        http_query(req, "cursor"), &rep->json, req->err_detail,
+	                        sizeof req->err_detail);
+}
+
+enum err_code h_coord_org(struct http_request *req, struct http_reply *rep)
+{
+	return coord_org(req->params[0], &rep->json);
+}
+
+enum err_code h_coord_org_profile(struct http_request *req, struct http_reply *rep)
+{
+	struct jspec_error err = {0};
+	json_t *body = NULL;
+	enum err_code rc = http_json_body(req, &body);
+
+	if (rc == ERR_OK) {
+		rc = coord_org_profile(req->params[0], body, req->actor, &rep->json, &err);
+		if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+			(void)h_coord_spec_error(req, &err);
+	}
+	json_decref(body);
+	return rc;
+}
