@@ -334,6 +334,35 @@ static void test_sign_parse_verify(void **state)
 	assert_true(httpsig_verify_ed25519(&P, PK));
 }
 
+/* What coordinators re-check later: the stored fields and base verify; a
+ * changed base, another key or a changed signature do not. */
+static void test_verify_stored(void **state)
+{
+	struct fake fk;
+	struct httpsig_request r = signed_post(&fk, FULL, 4);
+	uint8_t other_pk[32], other_sk[64];
+	char base[HTTPSIG_MAX_BASE], bad_sig[256];
+
+	(void)state;
+	assert_int_equal(httpsig_parse(&r, true, &P, DETAIL, sizeof(DETAIL)), ERR_OK);
+	memcpy(base, P.base, P.base_len + 1);
+	assert_int_equal(httpsig_verify_stored(fk.sig_input, fk.sig, base, PK), ERR_OK);
+	base[10] ^= 1;
+	assert_int_equal(httpsig_verify_stored(fk.sig_input, fk.sig, base, PK), ERR_SIG_INVALID);
+	base[10] ^= 1;
+	crypto_sign_keypair(other_pk, other_sk);
+	assert_int_equal(httpsig_verify_stored(fk.sig_input, fk.sig, base, other_pk),
+	                 ERR_SIG_INVALID);
+	memcpy(bad_sig, fk.sig, strlen(fk.sig) + 1);
+	bad_sig[8] = bad_sig[8] == 'A' ? 'B' : 'A';
+	assert_int_equal(httpsig_verify_stored(fk.sig_input, bad_sig, base, PK), ERR_SIG_INVALID);
+	assert_int_equal(httpsig_verify_stored("other=(\"@method\");created=1", fk.sig, base, PK),
+	                 ERR_SIG_MALFORMED);
+	assert_int_equal(httpsig_verify_stored("not a dictionary(", fk.sig, base, PK),
+	                 ERR_SIG_MALFORMED);
+	assert_int_equal(httpsig_verify_stored(NULL, fk.sig, base, PK), ERR_INTERNAL);
+}
+
 static void test_sign_with_authority_path_query(void **state)
 {
 	static const char *const comps[] = {"@method", "@authority",   "@path",
@@ -941,6 +970,8 @@ int main(void)
 	        cmocka_unit_test(test_rfc9530_digests),
 	        cmocka_unit_test(test_digest_errors),
 	        cmocka_unit_test(test_sign_parse_verify),
+	        cmocka_unit_test(test_verify_stored),
+
 	        cmocka_unit_test(test_sign_with_authority_path_query),
 	        cmocka_unit_test(test_tampering_fails),
 	        cmocka_unit_test(test_flip_every_byte),
