@@ -74,8 +74,11 @@ operator() {
 	fi
 	once "keygen-$tag" "$BIN" admin keygen --out "$DEMO/operator-$tag"
 	pub=$(field "keygen-$tag" public_key)
-	once "key-$tag" "$BIN" admin key-add --org "$org" --public-key "$pub" --key-id "$kid"
+		once "key-$tag" "$BIN" admin key-add --org "$org" --public-key "$pub" --key-id "$kid"
+	# what the anonymizer removes from this operator's bulletins
+	once "profile-$tag" "$BIN" admin org-profile --org "$org" --file "deploy/demo-profile-$tag.json"
 }
+
 
 if [[ ! -e "$DEMO/.seeded" ]]; then
 	echo "run-demo: seeding demo organisations into $DEMO"
@@ -108,7 +111,12 @@ cat <<EOF
    Kinki Water Demo     key id $kid_water  $DEMO/operator-water.key
 
  Submit a signed report (from another terminal, in $ROOT):
-   $BIN_SHOWN submit --url $ISACD_PUBLIC_URL --key $DEMO/operator-power.key --key-id $kid_power deploy/demo-report.json
+      $BIN_SHOWN submit --url $ISACD_PUBLIC_URL --key $DEMO/operator-power.key --key-id $kid_power deploy/demo-report.json
+
+ Then, as the coordinator, see it in the queue and its anonymized bulletin draft:
+   curl -s -H "Authorization: Bearer \$(cat $DEMO/coordinator.token)" $ISACD_PUBLIC_URL/v1/coord/incidents
+   curl -s -H "Authorization: Bearer \$(cat $DEMO/coordinator.token)" $ISACD_PUBLIC_URL/v1/coord/incidents/<id>
+
 
  Ctrl-C stops isacd. PostgreSQL keeps running; stop it with: deploy/pg.sh stop var
  Start over from scratch: deploy/pg.sh remove var && rm -rf var
