@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include "problem.h"
 
@@ -86,5 +87,13 @@ int db_get_bytea(const PGresult *r, int row, int col, uint8_t *out, size_t n);
 
 /* A text column copied into out (out_len bytes, NUL-terminated; "" for NULL). */
 void db_get_text(const PGresult *r, int row, int col, char *out, size_t out_len);
+
+/*
+ * Execute a statement that yields one row whose first column is JSON text;
+ * *out receives it parsed (new reference). ERR_NOT_FOUND for no row (or
+ * NULL), ERR_INTERNAL for text that does not parse, else db_exec's codes.
+ */
+enum err_code db_json_row(PGconn *c, const char *stmt, int n, const char *const *vals,
+                          json_t **out);
 
 #endif

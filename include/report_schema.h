@@ -63,4 +63,7 @@ int report_vocab_index(const char *const *vocab, const char *s);
  */
 const char *report_indicator_value_problem(const char *type, const char *value);
 
+/* ^T[0-9]{4}(\.[0-9]{3})?$ — a MITRE ATT&CK technique or sub-technique id. */
+bool report_attack_technique_valid(const char *s, size_t n);
+
 #endif

@@ -345,3 +345,19 @@ void db_get_text(const PGresult *r, int row, int col, char *out, size_t out_len)
 
 	snprintf(out, out_len, "%s", v);
 }
+
+enum err_code db_json_row(PGconn *c, const char *stmt, int n, const char *const *vals, json_t **out)
+{
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, stmt, n, vals, NULL, NULL, &r);
+
+	*out = NULL;
+	if (rc == ERR_OK) {
+		if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+			rc = ERR_NOT_FOUND;
+		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
+			rc = ERR_INTERNAL;
+	}
+	PQclear(r);
+	return rc;
+}

@@ -147,29 +147,11 @@ out:
 	return rc;
 }
 
-/* Run a one-row one-column statement whose value is JSON text. */
-static enum err_code db_bulletin_json(PGconn *c, const char *stmt, int n, const char *const *v,
-                                      json_t **out)
-{
-	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, stmt, n, v, NULL, NULL, &r);
-
-	*out = NULL;
-	if (rc == ERR_OK) {
-		if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
-			rc = ERR_NOT_FOUND;
-		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
-			rc = ERR_INTERNAL;
-	}
-	PQclear(r);
-	return rc;
-}
-
 enum err_code db_org_profile_get(PGconn *c, const char *org_id, json_t **out)
 {
 	const char *v[1] = {org_id};
 
-	return db_bulletin_json(c, "profile_get", 1, v, out);
+	return db_json_row(c, "profile_get", 1, v, out);
 }
 
 static enum err_code db_profile_list(PGconn *c, const char *org_id, const json_t *list,
@@ -424,7 +406,7 @@ enum err_code db_bulletin_view(PGconn *c, const char *bulletin_id, json_t **out)
 	*out = NULL;
 	if (!uuid_parse(bulletin_id, NULL))
 		return ERR_NOT_FOUND;
-	return db_bulletin_json(c, "bulletin_view", 1, v, out);
+	return db_json_row(c, "bulletin_view", 1, v, out);
 }
 
 enum err_code db_bulletin_of_incident(PGconn *c, const char *incident_id, char id[UUID_STR_LEN + 1])

@@ -95,16 +95,7 @@ out:
 
 enum err_code db_org_list(PGconn *c, json_t **out)
 {
-	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "org_list", 0, NULL, NULL, NULL, &r);
-
-	if (rc == ERR_OK) {
-		*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-		if (*out == NULL)
-			rc = ERR_INTERNAL;
-	}
-	PQclear(r);
-	return rc;
+	return db_json_row(c, "org_list", 0, NULL, out);
 }
 
 enum err_code db_key_insert(PGconn *c, const char *key_id, const char *org_id,
@@ -202,19 +193,9 @@ enum err_code db_token_revoke(PGconn *c, const char *id)
 enum err_code db_org_view(PGconn *c, const char *id, json_t **out)
 {
 	const char *v[1] = {id};
-	PGresult *r = NULL;
-	enum err_code rc;
 
 	*out = NULL;
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "org_view", 1, v, NULL, NULL, &r);
-	if (rc == ERR_OK) {
-		if (PQntuples(r) != 1)
-			rc = ERR_NOT_FOUND;
-		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
-			rc = ERR_INTERNAL;
-	}
-	PQclear(r);
-	return rc;
+	return db_json_row(c, "org_view", 1, v, out);
 }

@@ -215,21 +215,11 @@ out:
 enum err_code db_incident_get(PGconn *c, const char *id, const char *org_id, json_t **out)
 {
 	const char *v[2] = {id, org_id};
-	PGresult *r = NULL;
-	enum err_code rc;
 
 	*out = NULL;
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "incident_get", 2, v, NULL, NULL, &r);
-	if (rc == ERR_OK) {
-		if (PQntuples(r) != 1)
-			rc = ERR_NOT_FOUND;
-		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
-			rc = ERR_INTERNAL;
-	}
-	PQclear(r);
-	return rc;
+	return db_json_row(c, "incident_get", 2, v, out);
 }
 
 enum err_code db_coord_incidents(PGconn *c, const struct db_incident_filter *f, json_t **out)
@@ -263,21 +253,11 @@ enum err_code db_coord_incidents(PGconn *c, const struct db_incident_filter *f, 
 enum err_code db_coord_incident(PGconn *c, const char *id, json_t **out)
 {
 	const char *v[1] = {id};
-	PGresult *r = NULL;
-	enum err_code rc;
 
 	*out = NULL;
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "coord_incident", 1, v, NULL, NULL, &r);
-	if (rc == ERR_OK) {
-		if (PQntuples(r) != 1)
-			rc = ERR_NOT_FOUND;
-		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
-			rc = ERR_INTERNAL;
-	}
-	PQclear(r);
-	return rc;
+	return db_json_row(c, "coord_incident", 1, v, out);
 }
 
 enum err_code db_coord_reports(PGconn *c, const char *incident_id,

@@ -109,8 +109,7 @@ const char *const report_indicator_types[] = {
 
 const char *const report_indicator_roles[] = {"attacker", "victim", NULL};
 
-/* ^T[0-9]{4}(\.[0-9]{3})?$ — a MITRE ATT&CK technique or sub-technique id. */
-static bool report_attack_technique_valid(const char *s, size_t n)
+bool report_attack_technique_valid(const char *s, size_t n)
 {
 	if ((n != 5 && n != 9) || s[0] != 'T' || (n == 9 && s[5] != '.'))
 		return false;

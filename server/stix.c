@@ -167,18 +167,6 @@ static bool stix_sector_valid(const char *s, size_t n)
 	       report_vocab_index(report_sectors, s) >= 0;
 }
 
-/* ^T[0-9]{4}(\.[0-9]{3})?$ — as report_schema checks it at ingest. */
-static bool stix_technique_valid(const char *s, size_t n)
-{
-	if ((n != 5 && n != 9) || s[0] != 'T' || (n == 9 && s[5] != '.'))
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		if (i != 5 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	}
-	return true;
-}
-
 static const char *const stix_time_precisions[] = {"hour", "day", NULL};
 /* Only attacker indicators may be published; "victim" is refused. */
 static const char *const stix_publishable_roles[] = {"attacker", NULL};
@@ -202,7 +190,7 @@ static const struct jspec_field stix_indicator_item = {
 };
 
 static const struct jspec_field stix_technique_item = {
-	.kind = JSPEC_STRING, .min = 5, .max = 9, .check = stix_technique_valid,
+	.kind = JSPEC_STRING, .min = 5, .max = 9, .check = report_attack_technique_valid,
 	.check_what = "an ATT&CK technique id like T1566 or T1566.001",
 };
 
