@@ -46,7 +46,8 @@ enum err_code bulletin_from_report(PGconn *c, const struct bulletin_env *env,
 
 /*
  * Coordinator actions, each in its own transaction and audited with
- * `actor`. On ERR_OK *out is the bulletin view (new reference).
+ * `actor` ("token:<id>") with `actor_org` (the coordinator's organization)
+ * in the entry's detail. On ERR_OK *out is the bulletin view (new reference).
  * edit: `changes` holds title / summary / impact_description (validated
  * here: ERR_* of jspec with err filled), scrubbed again; a new version
  * pending review. approve: signs and publishes the latest version.
@@ -55,11 +56,14 @@ enum err_code bulletin_from_report(PGconn *c, const struct bulletin_env *env,
  * a sentence in detail.
  */
 enum err_code bulletin_edit(const struct bulletin_env *env, const char *id, const json_t *changes,
-                            const char *actor, json_t **out, struct jspec_error *err);
+                            const char *actor, const char *actor_org, json_t **out,
+                            struct jspec_error *err);
 enum err_code bulletin_approve(const struct bulletin_env *env, const char *id, const char *actor,
-                               json_t **out, char *detail, size_t detail_len);
+                               const char *actor_org, json_t **out, char *detail,
+                               size_t detail_len);
 enum err_code bulletin_reject(const struct bulletin_env *env, const char *id, const char *reason,
-                              const char *actor, json_t **out, char *detail, size_t detail_len);
+                              const char *actor, const char *actor_org, json_t **out, char *detail,
+                              size_t detail_len);
 
 /* The coordinator's view of a bulletin (api.md). */
 enum err_code bulletin_view(const struct bulletin_env *env, const char *id, json_t **out);

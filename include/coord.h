@@ -4,8 +4,8 @@
  * organizations and their anonymization profiles.
  *
  * Validates every query parameter and cursor (ERR_BAD_QUERY naming the
- * parameter) and every body (jspec); never trusts a cursor beyond its use
- * as a position.
+ * parameter) and every body (jspec). Cursors are authenticated (cursor.h)
+ * with the server key, and still only ever used as a position.
  */
 #ifndef ISACD_COORD_H
 #define ISACD_COORD_H
@@ -22,26 +22,27 @@ struct coord_incident_query {
 };
 
 /* A queue page: {"incidents": […], "next_cursor": "…"|null}. */
-enum err_code coord_incidents(const struct coord_incident_query *q, json_t **out, char *detail,
-                              size_t detail_len);
+enum err_code coord_incidents(const struct signer_key *key, const struct coord_incident_query *q,
+                              json_t **out, char *detail, size_t detail_len);
 
 /* An incident, its organization, its reports re-verified, its bulletin. */
 enum err_code coord_incident(const struct bulletin_env *env, const char *id, json_t **out);
 
 /* An indicator page: {"indicators": […], "next_cursor": …}. */
-enum err_code coord_indicators(const char *q, const char *limit, const char *cursor, json_t **out,
-                               char *detail, size_t detail_len);
+enum err_code coord_indicators(const struct signer_key *key, const char *q, const char *limit,
+                               const char *cursor, json_t **out, char *detail, size_t detail_len);
 
 /* An organization with its profile and keys. */
 enum err_code coord_org(const char *id, json_t **out);
 
 /*
  * Replace an operator's profile lists present in body ({"domains", "ranges",
- * "terms"}), audited as `actor`; *out is the organization. Validation
+ * "terms"}), audited as `actor` with `actor_org` (may be NULL) in the
+ * detail; *out is the organization. Validation
  * errors fill err. ERR_NOT_FOUND for an unknown organization, ERR_CONFLICT
  * for one that is not an operator.
  */
-enum err_code coord_org_profile(const char *id, const json_t *body, const char *actor, json_t **out,
-                                struct jspec_error *err);
+enum err_code coord_org_profile(const char *id, const json_t *body, const char *actor,
+                                const char *actor_org, json_t **out, struct jspec_error *err);
 
 #endif

@@ -434,7 +434,7 @@ static int admin_org_profile(int argc, char **argv)
 	body = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (body == NULL)
 		return admin_fail(ERR_MALFORMED_JSON, jerr.text);
-	rc = coord_org_profile(id, body, "cli", &org, &err);
+	rc = coord_org_profile(id, body, "cli", NULL, &org, &err);
 	json_decref(body);
 	if (rc == ERR_OK)
 		return admin_print(org);

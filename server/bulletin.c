@@ -234,7 +234,7 @@ static enum err_code bulletin_store_version(PGconn *c, const struct bulletin_env
                                             struct db_bulletin *b, bool is_new, const json_t *draft,
                                             const json_t *correlations, const char *source,
                                             const char *report_id, const char *actor,
-                                            const char *fate)
+                                            const char *actor_org, const char *fate)
 {
 	char modified[DB_STIX_TS_LEN + 1];
 	uint8_t sig[64];
@@ -264,8 +264,9 @@ static enum err_code bulletin_store_version(PGconn *c, const struct bulletin_env
 	        strlen(bytes), strcmp(fate, "published") == 0 ? sig : NULL};
 	rc = db_bulletin_version_insert(c, &v);
 	if (rc == ERR_OK) {
-		json_t *detail = json_pack("{s:i, s:s, s:s, s:s?}", "version", b->version, "status",
-		                           fate, "source", source, "report_id", report_id);
+		json_t *detail = json_pack("{s:i, s:s, s:s, s:s?, s:s?}", "version", b->version,
+		                           "status", fate, "source", source, "report_id", report_id,
+		                           "by_org", actor_org);
 		rc = db_audit_append(c, actor,
 		                     strcmp(fate, "published") == 0 ? "bulletin.published"
 		                                                    : "bulletin.drafted",
@@ -345,7 +346,7 @@ enum err_code bulletin_from_report(PGconn *c, const struct bulletin_env *env, co
 	         json_string_value(json_object_get(draft, "severity")));
 	fate = bulletin_policy(env->cfg, b.tlp, b.severity);
 	rc = bulletin_store_version(c, env, &b, is_new, draft, corr, "report", report_id, "worker",
-	                            fate);
+	                            NULL, fate);
 out:
 	json_decref(src.doc);
 	json_decref(b.id_map);
@@ -366,6 +367,7 @@ struct bulletin_action {
 	const struct bulletin_env *env;
 	const char *id;
 	const char *actor;
+	const char *actor_org; /* the coordinator's organization, for the audit */
 	const json_t *changes; /* edit */
 	const char *reason;    /* reject */
 	char *detail;
@@ -439,7 +441,7 @@ static enum err_code bulletin_edit_tx(PGconn *c, void *ctx)
 	if (rc == ERR_OK) {
 		b.version += 1;
 		rc = bulletin_store_version(c, a->env, &b, false, draft, corr, "edit", NULL,
-		                            a->actor, "pending_review");
+		                            a->actor, a->actor_org, "pending_review");
 	}
 	free(bytes);
 	json_decref(draft);
@@ -481,7 +483,7 @@ static enum err_code bulletin_approve_tx(PGconn *c, void *ctx)
 		rc = db_bulletin_update(c, &b, NULL);
 	}
 	if (rc == ERR_OK) {
-		detail = json_pack("{s:i}", "version", b.version);
+		detail = json_pack("{s:i, s:s}", "version", b.version, "by_org", a->actor_org);
 		rc = db_audit_append(c, a->actor, "bulletin.approved", b.id, detail);
 	}
 	json_decref(detail);
@@ -510,7 +512,8 @@ static enum err_code bulletin_reject_tx(PGconn *c, void *ctx)
 		rc = db_bulletin_update(c, &b, a->reason);
 	}
 	if (rc == ERR_OK) {
-		detail = json_pack("{s:i, s:s}", "version", b.version, "reason", a->reason);
+		detail = json_pack("{s:i, s:s, s:s}", "version", b.version, "reason", a->reason,
+		                   "by_org", a->actor_org);
 		rc = db_audit_append(c, a->actor, "bulletin.rejected", b.id, detail);
 	}
 	json_decref(detail);
@@ -530,10 +533,12 @@ static enum err_code bulletin_act(struct bulletin_action *a, db_tx_fn fn, json_t
 }
 
 enum err_code bulletin_edit(const struct bulletin_env *env, const char *id, const json_t *changes,
-                            const char *actor, json_t **out, struct jspec_error *err)
+                            const char *actor, const char *actor_org, json_t **out,
+                            struct jspec_error *err)
 {
 	char detail[256] = "";
-	struct bulletin_action a = {env, id, actor, changes, NULL, detail, sizeof detail};
+	struct bulletin_action a = {env,     id,   actor,  actor_org,
+	                            changes, NULL, detail, sizeof detail};
 	enum err_code rc;
 
 	*out = NULL;
@@ -555,17 +560,18 @@ enum err_code bulletin_edit(const struct bulletin_env *env, const char *id, cons
 }
 
 enum err_code bulletin_approve(const struct bulletin_env *env, const char *id, const char *actor,
-                               json_t **out, char *detail, size_t detail_len)
+                               const char *actor_org, json_t **out, char *detail, size_t detail_len)
 {
-	struct bulletin_action a = {env, id, actor, NULL, NULL, detail, detail_len};
+	struct bulletin_action a = {env, id, actor, actor_org, NULL, NULL, detail, detail_len};
 
 	return bulletin_act(&a, bulletin_approve_tx, out);
 }
 
 enum err_code bulletin_reject(const struct bulletin_env *env, const char *id, const char *reason,
-                              const char *actor, json_t **out, char *detail, size_t detail_len)
+                              const char *actor, const char *actor_org, json_t **out, char *detail,
+                              size_t detail_len)
 {
-	struct bulletin_action a = {env, id, actor, NULL, reason, detail, detail_len};
+	struct bulletin_action a = {env, id, actor, actor_org, NULL, reason, detail, detail_len};
 
 	return bulletin_act(&a, bulletin_reject_tx, out);
 }

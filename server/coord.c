@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "db.h"
 #include "db_audit.h"
 #include "db_bulletin.h"
@@ -77,35 +78,30 @@ static char *coord_like(const char *q, bool lower)
 	return out;
 }
 
-/* base64url (no padding) of text, for a cursor. */
-static json_t *coord_cursor_encode(const char *text)
+/* An authenticated cursor of text, as a JSON string (NULL on failure). */
+static json_t *coord_cursor_encode(const struct signer_key *key, const char *text)
 {
-	size_t n = strlen(text);
-	size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *b64 = malloc(cap);
-	json_t *s;
+	uint8_t k[32];
+	char out[CURSOR_MAX_TEXT];
+	int rc;
 
-	if (b64 == NULL)
-		return NULL;
-	sodium_bin2base64(b64, cap, (const unsigned char *)text, n,
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	s = json_string(b64);
-	free(b64);
-	return s;
+	cursor_key(key, k);
+	rc = cursor_encode(k, text, out, sizeof out);
+	sodium_memzero(k, sizeof k);
+	return rc == 0 ? json_string(out) : NULL;
 }
 
-/* Decode a cursor into out (NUL-terminated); -1 when it is not ours. */
-static int coord_cursor_decode(const char *cursor, char *out, size_t out_len)
+/* Decode a cursor into out (NUL-terminated); -1 when it is not ours, unaltered. */
+static int coord_cursor_decode(const struct signer_key *key, const char *cursor, char *out,
+                               size_t out_len)
 {
-	size_t n = 0;
+	uint8_t k[32];
+	int rc;
 
-	if (strlen(cursor) > COORD_CURSOR_MAX ||
-	    sodium_base642bin((unsigned char *)out, out_len - 1, cursor, strlen(cursor), NULL, &n,
-	                      NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    memchr(out, '\0', n) != NULL)
-		return -1;
-	out[n] = '\0';
-	return 0;
+	cursor_key(key, k);
+	rc = cursor_decode(k, cursor, out, out_len);
+	sodium_memzero(k, sizeof k);
+	return rc;
 }
 
 static enum err_code coord_query_check(const struct coord_incident_query *q, int *limit,
@@ -128,8 +124,8 @@ static enum err_code coord_query_check(const struct coord_incident_query *q, int
 	return rc;
 }
 
-enum err_code coord_incidents(const struct coord_incident_query *q, json_t **out, char *detail,
-                              size_t detail_len)
+enum err_code coord_incidents(const struct signer_key *key, const struct coord_incident_query *q,
+                              json_t **out, char *detail, size_t detail_len)
 {
 	struct db_incident_filter f = {q->sector, q->severity, q->phase, q->status, q->review,
 	                               NULL,      NULL,        NULL,     0};
@@ -141,7 +137,7 @@ enum err_code coord_incidents(const struct coord_incident_query *q, json_t **out
 	*out = NULL;
 	if (rc == ERR_OK && q->cursor != NULL) {
 		long long us;
-		if (coord_cursor_decode(q->cursor, pos, sizeof pos) != 0 ||
+		if (coord_cursor_decode(key, q->cursor, pos, sizeof pos) != 0 ||
 		    (bar = strchr(pos, '|')) == NULL)
 			rc = coord_bad(detail, detail_len, "cursor", "not a cursor of this query");
 		else if ((*bar = '\0', !jspec_parse_timestamp(pos, &us)) ||
@@ -166,7 +162,7 @@ enum err_code coord_incidents(const struct coord_incident_query *q, json_t **out
 		snprintf(text, sizeof text, "%s|%s",
 		         json_string_value(json_object_get(last, "created_at")),
 		         json_string_value(json_object_get(last, "id")));
-		next = coord_cursor_encode(text);
+		next = coord_cursor_encode(key, text);
 	}
 	if (rc == ERR_OK)
 		*out = json_pack("{s:o, s:o}", "incidents", rows, "next_cursor", next);
@@ -239,10 +235,10 @@ enum err_code coord_incident(const struct bulletin_env *env, const char *id, jso
 	return rc;
 }
 
-enum err_code coord_indicators(const char *q, const char *limit_s, const char *cursor, json_t **out,
-                               char *detail, size_t detail_len)
+enum err_code coord_indicators(const struct signer_key *key, const char *q, const char *limit_s,
+                               const char *cursor, json_t **out, char *detail, size_t detail_len)
 {
-	char after[COORD_CURSOR_MAX], last[2200], *like = NULL;
+	char after[CURSOR_MAX_PAYLOAD + 1], last[2200], *like = NULL;
 	json_t *rows = NULL, *next = json_null();
 	int limit = 0;
 	PGconn *c;
@@ -251,7 +247,8 @@ enum err_code coord_indicators(const char *q, const char *limit_s, const char *c
 	*out = NULL;
 	if (rc == ERR_OK && q != NULL && (strlen(q) < 1 || strlen(q) > 200))
 		rc = coord_bad(detail, detail_len, "q", "1 to 200 bytes");
-	if (rc == ERR_OK && cursor != NULL && coord_cursor_decode(cursor, after, sizeof after) != 0)
+	if (rc == ERR_OK && cursor != NULL &&
+	    coord_cursor_decode(key, cursor, after, sizeof after) != 0)
 		rc = coord_bad(detail, detail_len, "cursor", "not a cursor of this query");
 	if (rc == ERR_OK && q != NULL && (like = coord_like(q, true)) == NULL)
 		rc = ERR_INTERNAL;
@@ -261,7 +258,7 @@ enum err_code coord_indicators(const char *q, const char *limit_s, const char *c
 		rc = db_coord_indicators(c, like, cursor != NULL ? after : NULL, limit, &rows, last,
 		                         sizeof last);
 	if (rc == ERR_OK && json_array_size(rows) == (size_t)limit)
-		next = coord_cursor_encode(last); /* a last, possibly empty, page follows */
+		next = coord_cursor_encode(key, last); /* a last, possibly empty, page follows */
 	if (rc == ERR_OK)
 		*out = json_pack("{s:o, s:o}", "indicators", rows, "next_cursor", next);
 	else
@@ -320,7 +317,7 @@ static bool coord_profile_values(const json_t *body, struct jspec_error *err)
 }
 
 struct coord_profile_tx {
-	const char *id, *actor;
+	const char *id, *actor, *actor_org;
 	const json_t *body;
 };
 
@@ -340,19 +337,20 @@ static enum err_code coord_profile_run(PGconn *c, void *ctx)
 	if (rc != ERR_OK)
 		return rc;
 	/* the audit names what changed, not the terms themselves */
-	detail = json_pack("{s:i, s:i, s:i}", "domains",
+	detail = json_pack("{s:i, s:i, s:i, s:s?}", "domains",
 	                   (int)json_array_size(json_object_get(t->body, "domains")), "ranges",
 	                   (int)json_array_size(json_object_get(t->body, "ranges")), "terms",
-	                   (int)json_array_size(json_object_get(t->body, "terms")));
+	                   (int)json_array_size(json_object_get(t->body, "terms")), "by_org",
+	                   t->actor_org);
 	rc = db_audit_append(c, t->actor, "org.profile", t->id, detail);
 	json_decref(detail);
 	return rc;
 }
 
-enum err_code coord_org_profile(const char *id, const json_t *body, const char *actor, json_t **out,
-                                struct jspec_error *err)
+enum err_code coord_org_profile(const char *id, const json_t *body, const char *actor,
+                                const char *actor_org, json_t **out, struct jspec_error *err)
 {
-	struct coord_profile_tx t = {id, actor, body};
+	struct coord_profile_tx t = {id, actor, actor_org, body};
 	enum err_code rc;
 
 	*out = NULL;

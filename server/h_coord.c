@@ -34,7 +34,8 @@ enum err_code h_coord_incidents(struct http_request *req, struct http_reply *rep
 	        http_query(req, "limit"),  http_query(req, "cursor"),
 	};
 
-	return coord_incidents(&q, &rep->json, req->err_detail, sizeof req->err_detail);
+	return coord_incidents(req->env->key, &q, &rep->json, req->err_detail,
+	                       sizeof req->err_detail);
 }
 
 enum err_code h_coord_incident(struct http_request *req, struct http_reply *rep)
@@ -59,7 +60,8 @@ enum err_code h_coord_bulletin_edit(struct http_request *req, struct http_reply 
 	enum err_code rc = http_json_body(req, &body);
 
 	if (rc == ERR_OK) {
-		rc = bulletin_edit(&env, req->params[0], body, req->actor, &rep->json, &err);
+		rc = bulletin_edit(&env, req->params[0], body, req->actor, req->coord.org_id,
+		                   &rep->json, &err);
 		if (rc != ERR_OK && rc != ERR_NOT_FOUND)
 			(void)h_coord_spec_error(req, &err);
 	}
@@ -93,8 +95,8 @@ enum err_code h_coord_bulletin_approve(struct http_request *req, struct http_rep
 {
 	struct bulletin_env env = h_coord_env(req);
 
-	return bulletin_approve(&env, req->params[0], req->actor, &rep->json, req->err_detail,
-	                        sizeof req->err_detail);
+	return bulletin_approve(&env, req->params[0], req->actor, req->coord.org_id, &rep->json,
+	                        req->err_detail, sizeof req->err_detail);
 }
 
 static const struct jspec_field h_coord_reject_spec[] = {
@@ -114,14 +116,15 @@ enum err_code h_coord_bulletin_reject(struct http_request *req, struct http_repl
 	if (rc == ERR_OK)
 		rc = bulletin_reject(&env, req->params[0],
 		                     json_string_value(json_object_get(body, "reason")), req->actor,
-		                     &rep->json, req->err_detail, sizeof req->err_detail);
+		                     req->coord.org_id, &rep->json, req->err_detail,
+		                     sizeof req->err_detail);
 	json_decref(body);
 	return rc;
 }
 
 enum err_code h_coord_indicators(struct http_request *req, struct http_reply *rep)
 {
-	return coord_indicators(http_query(req, "q"), http_query(req, "limit"),
+	return coord_indicators(req->env->key, http_query(req, "q"), http_query(req, "limit"),
 	                        http_query(req, "cursor"), &rep->json, req->err_detail,
 	                        sizeof req->err_detail);
 }
@@ -138,7 +141,8 @@ enum err_code h_coord_org_profile(struct http_request *req, struct http_reply *r
 	enum err_code rc = http_json_body(req, &body);
 
 	if (rc == ERR_OK) {
-		rc = coord_org_profile(req->params[0], body, req->actor, &rep->json, &err);
+		rc = coord_org_profile(req->params[0], body, req->actor, req->coord.org_id,
+		                       &rep->json, &err);
 		if (rc != ERR_OK && rc != ERR_NOT_FOUND)
 			(void)h_coord_spec_error(req, &err);
 	}
