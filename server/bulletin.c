@@ -48,16 +48,26 @@ static void bulletin_stix_time(int64_t us, char out[DB_STIX_TS_LEN + 1])
 	snprintf(out, DB_STIX_TS_LEN + 1, "%.23sZ", full);
 }
 
-/* A modified time strictly after prev (same format) and not before now. */
-static void bulletin_next_modified(const char *prev, char out[DB_STIX_TS_LEN + 1])
+/*
+ * The STIX time of a new version: now rounded down to the draft's time
+ * precision ("hour" or "day", as the anonymizer chose for this sector), so
+ * bundle timestamps tell no more about when the report came than the
+ * incident's own rounded times; strictly after prev (1 ms later when the
+ * rounded time is not), so versions stay ordered.
+ */
+static void bulletin_next_modified(const char *prev, const char *precision,
+                                   char out[DB_STIX_TS_LEN + 1])
 {
-	long long prev_us = 0;
+	const int64_t hour_us = 3600LL * 1000000, day_us = 24 * hour_us;
+	int64_t step = precision != NULL && strcmp(precision, "hour") == 0 ? hour_us : day_us;
 	int64_t now = clock_now_us();
+	long long prev_us = 0;
 
-	bulletin_stix_time(now, out);
+	now -= now % step;
 	if (prev != NULL && *prev != '\0' && jspec_parse_timestamp(prev, &prev_us) &&
-	    strcmp(out, prev) <= 0)
-		bulletin_stix_time(prev_us + 1000, out);
+	    now <= prev_us)
+		now = prev_us + 1000;
+	bulletin_stix_time(now, out);
 }
 
 /* Point `out` at the strings of a JSON array (borrowed); *n = count. */
@@ -242,7 +252,9 @@ static enum err_code bulletin_store_version(PGconn *c, const struct bulletin_env
 	struct db_bulletin_version v;
 	enum err_code rc;
 
-	bulletin_next_modified(b->last_modified, modified);
+	bulletin_next_modified(b->last_modified,
+	                       json_string_value(json_object_get(draft, "time_precision")),
+	                       modified);
 	if (is_new)
 		memcpy(b->created, modified, sizeof modified);
 	rc = bulletin_serialize(c, env, b, draft, correlations, modified, &bytes);
