@@ -7,6 +7,8 @@ bounded in count and time:
   - POST /v1/reports, signed, from several client threads (the ingest path:
     signature, digest, validation, one transaction, receipt),
   - signed GET /v1/reports/{id},
+  - how long the worker needs to turn the reports into bulletins after the
+    ingest phase (anonymize, STIX, store; it runs alongside ingest too),
 and the server's peak resident memory. Prints a table; exits non-zero only
 if the server misbehaves (a non-2xx answer), never for being slow.
 
@@ -175,6 +177,22 @@ def main():
                               args.seconds)
         failures += run_phase("GET /v1/reports/{id} (signed)", args.threads, args.reports, get,
                               args.seconds)
+        drain_t0 = time.perf_counter()
+        pending = -1
+        while time.perf_counter() - drain_t0 < args.seconds:
+            pending = int(subprocess.run(
+                ["psql", DSN, "-At", "-c", "SELECT count(*) FROM outbox WHERE done_at IS NULL"],
+                check=True, capture_output=True, text=True, timeout=30).stdout)
+            if pending == 0:
+                break
+            time.sleep(0.2)
+        made = int(subprocess.run(
+            ["psql", DSN, "-At", "-c", "SELECT count(*) FROM bulletin_versions"],
+            check=True, capture_output=True, text=True, timeout=30).stdout)
+        print(f"{'worker: bulletin versions made':<34} {made:>6} in total; outbox drained"
+              f" {pending == 0} {time.perf_counter() - drain_t0:6.2f} s after the ingest phase")
+        if pending != 0:
+            failures.append("outbox not drained")
         print(f"{'server peak RSS (VmHWM)':<34} {rss_kib(server.pid, 'VmHWM') / 1024:8.1f} MiB;"
               f" now {rss_kib(server.pid, 'VmRSS') / 1024:.1f} MiB")
     finally:
