@@ -79,7 +79,9 @@ bool anonymize_org_valid(const struct anonymize_org *org);
  *   dropped_indicators       [{type, value, role, reason}] COORDINATOR-ONLY
  *
  * The last two quote exactly what was removed: whoever publishes must
- * strip them. Indicator drop reasons: "victim", "own-range", "private",
+ * strip them. Indicators are judged as anonymize_text() reads text
+ * (percent-decoded, refanged: "198.51.100[.]7" is in 198.51.100.0/24) and
+ * published as sent. Indicator drop reasons: "victim", "own-range", "private",
  * "own-domain", "identifying-term", "unparseable", "unknown-type".
  * Returns ERR_INTERNAL, with *out untouched, for an invalid org, an
  * inconsistent population (needs same_sector_region <= same_sector <=
@@ -100,7 +102,12 @@ enum err_code anonymize_report(const json_t *report, const char *region,
  * "own-range", "private", "email", "phone" (for merged spans, the reason
  * of the detector that claimed the first byte, in that order).
  * Matching folds ASCII case and reads full-width Latin ("ＫＰＧＲＩＤ") as
- * ASCII; other UTF-8 (Japanese terms) matches bytewise.
+ * ASCII; other UTF-8 (Japanese terms) matches bytewise, with any white
+ * space (or none) allowed between two characters of which one is CJK or
+ * kana ("山田太郎" finds "山田　太郎"). The text is also read as a reader
+ * decodes it: percent escapes and '+' in a query decoded (a URL whose
+ * decoded form identifies is redacted whole), and defanged forms refanged
+ * ("10.0.0[.]1", "host(dot)example", "hxxps[:]//", "a[@]b").
  * Returns malloc'd NUL-terminated text the caller frees, or NULL for a
  * NULL text, an org anonymize_org_valid() refuses, or allocation failure
  * (redactions may then hold part of the entries).

@@ -18,9 +18,9 @@
  *
  * Indicators keep the attacker side and lose whatever points back at the
  * reporter: its ranges, private addresses, its domains, its names and
- * terms. Kept ones are deduplicated on a normalized key (case folded where
- * the type is case-insensitive, addresses compared as numbers) and
- * published as sent, in report order.
+ * terms, also when percent-encoded or defanged. Kept ones are deduplicated on a normalized key
+ * (case folded where the type is case-insensitive, addresses compared as numbers) and published as
+ * sent, in report order.
  *
  * Must never: copy a report member it does not know, publish a region or
  * sector the population does not cover, or let an indicator a drop rule
@@ -260,10 +260,29 @@ static const char *anon_drop_reason(enum anon_reason reason)
 }
 
 /*
+ * Parse an address indicator as its reader would: "203.0.113[.]7" is
+ * 203.0.113.7 (anonymize_view.c). Sets *ok false on allocation failure.
+ */
+static bool anon_indicator_net(const char *value, struct anon_net *net, bool *ok)
+{
+	struct anon_view view;
+	bool parsed = false;
+
+	if (!anon_view_build(&view, value, strlen(value)))
+		*ok = false;
+	else
+		parsed = anon_net_parse(view.s, view.n, net);
+	anon_view_free(&view);
+	return parsed;
+}
+
+/*
  * Why an indicator must not be published, or NULL to keep it. Addresses
- * are judged as networks; host-bearing values (domain, url, email) by the
- * needles, own domains included, and by the addresses inside them; every
- * value by the needles. Sets *ok false on allocation failure.
+ * are judged as networks, defanged ones refanged; host-bearing values
+ * (domain, url, email) by the needles, own domains included, and by the
+ * addresses inside them; every value by the needles. All of them also as
+ * percent-decoded and refanged (anon_scan_first reads both). Sets *ok
+ * false on allocation failure.
  */
 static const char *anon_indicator_drop(struct anon_report *ar, const char *type, const char *value,
                                        const char *role, bool *ok)
@@ -279,9 +298,8 @@ static const char *anon_indicator_drop(struct anon_report *ar, const char *type,
 	                    sizeof(anon_indicator_types) / sizeof(anon_indicator_types[0])))
 		return "unknown-type";
 	if (strcmp(type, "ipv4") == 0 || strcmp(type, "ipv6") == 0) {
-		if (!anon_net_parse(value, strlen(value), &net) ||
-		    net.af != ((type[3] == '4') ? 4 : 6))
-			return "unparseable";
+		if (!anon_indicator_net(value, &net, ok) || net.af != ((type[3] == '4') ? 4 : 6))
+			return *ok ? "unparseable" : NULL;
 		if ((reason = anon_net_reason(&net, ar->org)) != ANON_KEEP)
 			return anon_drop_reason(reason);
 	} else if (anon_is_one_of(type, host_types, sizeof(host_types) / sizeof(host_types[0]))) {
@@ -298,8 +316,8 @@ static void anon_lower(char *s, size_t n)
 }
 
 /*
- * "type value" with the value normalized for comparison: addresses as hex
- * and prefix, domains, e-mails and digests case folded (a domain without
+ * "type value" with the value normalized for comparison: addresses (also
+ * defanged ones) as hex and prefix, domains, e-mails and digests case folded (a domain without
  * its root dot), URLs with scheme and authority folded. Malloc'd, or NULL.
  */
 static char *anon_dedup_key(const char *type, const char *value)
@@ -307,17 +325,22 @@ static char *anon_dedup_key(const char *type, const char *value)
 	size_t type_n = strlen(type), n = strlen(value), size = type_n + 1 + n + ANON_KEY_EXTRA;
 	char *key = malloc(size), *v, *slash;
 	struct anon_net net;
+	bool ok = true;
 	int w;
 
 	if (key == NULL)
 		return NULL;
 	w = snprintf(key, size, "%s ", type);
 	v = key + w;
-	if (type[0] == 'i' && anon_net_parse(value, n, &net)) {
+	if (type[0] == 'i' && anon_indicator_net(value, &net, &ok)) {
 		for (size_t i = 0; i < 16; i++)
 			w += snprintf(key + w, size - (size_t)w, "%02x", net.addr[i]);
 		snprintf(key + w, size - (size_t)w, "/%u", net.prefix);
 		return key;
+	}
+	if (!ok) {
+		free(key);
+		return NULL;
 	}
 	memcpy(v, value, n + 1);
 	if (strcmp(type, "url") == 0) {

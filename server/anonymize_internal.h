@@ -4,7 +4,9 @@
  *
  * The split: anonymize_match.c says what is identifying (needles, address
  * ranges); anonymize_text.c finds it in text (the scanner) and renders the
- * scrubbed text; anonymize.c builds the bulletin from a report. Free text
+ * scrubbed text; anonymize_view.c decodes the text as a reader would
+ * (percent escapes, defanged addresses) for the scanner to read too;
+ * anonymize.c builds the bulletin from a report. Free text
  * and indicators are judged by the same needles and the same address
  * rules, so they cannot disagree about what identifies an operator.
  */
@@ -38,7 +40,8 @@ const char *anon_reason_name(enum anon_reason reason);
 
 /*
  * A literal to find in text: ASCII case folded, a run of white space in
- * the needle matching any run (even none) of white space in the text.
+ * the needle matching any run (even none) of white space in the text, and
+ * any run (or none) allowed between two characters of which one is CJK.
  * `whole_word` refuses a match whose ASCII-alphanumeric edge touches
  * another ASCII alphanumeric. `s` is borrowed from the org or contacts.
  */
@@ -95,7 +98,8 @@ enum {
 };
 
 /*
- * Scrub s[0..n) (valid UTF-8) with every detector, appending redaction
+ * Scrub s[0..n) (valid UTF-8) with every detector, on the text and on its
+ * view (below), appending redaction
  * entries named `field` to `redactions` (may be NULL). Returns malloc'd
  * text or NULL on allocation failure.
  */
@@ -104,10 +108,43 @@ char *anon_scrub(const char *s, size_t n, const struct anonymize_org *org,
 
 /*
  * The reason for the first byte of s[0..n) that the detectors in `what`
- * would redact, or ANON_KEEP. Sets *ok false on allocation failure.
+ * would redact, reading the text and its view, or ANON_KEEP. Sets *ok false on allocation failure.
  */
 enum anon_reason anon_scan_first(const char *s, size_t n, const struct anonymize_org *org,
                                  const struct anon_needles *nl, unsigned what, bool *ok);
+
+/*
+ * The text as a reader decodes it (anonymize_view.c): percent escapes, '+'
+ * for a space in a query, and defanged forms ("[.]", "hxxp", "[@]"...)
+ * decoded. View byte v comes from the text's bytes [src[v], src[v + 1]).
+ */
+struct anon_view {
+	char *s; /* n bytes and a NUL; may hold bytes that are not UTF-8 */
+	size_t n;
+	size_t *src;            /* n + 1 offsets into the text, ascending */
+	unsigned char *decoded; /* per text byte: 1 when part of a percent escape or query '+' */
+	bool changed;           /* the view differs from the text */
+};
+
+/*
+ * Build the view of s[0..n) into *view (n bounds its size). Returns false
+ * on allocation failure. Free with anon_view_free() in either case.
+ */
+bool anon_view_build(struct anon_view *view, const char *s, size_t n);
+void anon_view_free(struct anon_view *view);
+
+/* Marks s[0..n) (one reason per byte, ANON_KEEP = none yet) with some detectors. */
+typedef void anon_detect_fn(const char *s, size_t n, unsigned char *mark, void *ctx);
+
+/*
+ * Run `detect` on s[0..n) and on its view, adding to `mark` (n reasons)
+ * what either finds: a view byte's mark lands on every text byte it came
+ * from, and a mark in a token that held a percent escape grows to the
+ * whole token. Where both readings mark a byte, the smaller reason (the
+ * earlier detector) wins. Returns false on allocation failure.
+ */
+bool anon_view_scan(const char *s, size_t n, unsigned char *mark, anon_detect_fn *detect,
+                    void *ctx);
 
 /* ASCII helpers, locale-free. */
 static inline bool anon_is_digit(unsigned char c)

@@ -9,7 +9,11 @@
  * valid UTF-8: no character's encoding occurs inside another's, so
  * "関東電力" matches only itself. White space inside a needle matches any
  * white space in the text, or none, so "Kanto Power" also finds
- * "Kanto\nPower" and "KantoPower" (and "山田 太郎" finds "山田太郎").
+ * "Kanto\nPower" and "KantoPower" (and "山田 太郎" finds "山田太郎"). Between
+ * two characters of which one is CJK or kana, the text may hold white space
+ * (ASCII, U+3000, U+00A0) the needle does not: Japanese writes a name with
+ * or without a space, so "山田太郎" also finds "山田　太郎". Latin needles
+ * keep to their own spacing ("KPGRID" does not find "KPG RID").
  * Needles are substrings, not words (a term must never survive inside a
  * longer word), except the guessed ones: contact name parts and the name
  * without its legal form match whole words only, so "Li" does not eat
@@ -146,17 +150,54 @@ static unsigned char anon_match_unit(const char *s, size_t n, size_t i, size_t *
 	return c;
 }
 
+/*
+ * Scripts written without spaces between words: CJK ideographs (with 々,
+ * 〆, 〇 and the radicals), kana (with ・ and ー), half-width katakana and
+ * Hangul. Full-width Latin is not among them: it is read as ASCII.
+ */
+static bool anon_is_cjk(uint32_t cp)
+{
+	return (cp >= 0x2e80 && cp <= 0x2fdf) || (cp >= 0x3005 && cp <= 0x3007) ||
+	       (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x31f0 && cp <= 0x31ff) ||
+	       (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
+	       (cp >= 0xac00 && cp <= 0xd7af) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xff66 && cp <= 0xff9f) || (cp >= 0x20000 && cp <= 0x3ffff);
+}
+
+static size_t anon_skip_space(const char *s, size_t n, size_t k)
+{
+	size_t len;
+
+	while (k < n && (len = anon_space_at(s, n, k)) > 0)
+		k += len;
+	return k;
+}
+
+/*
+ * Each step of the needle takes one unit of the text, or skips white space:
+ * any run of it where the needle has some, and any run (or none) between
+ * two code points of which one is CJK, so "山田太郎" finds "山田　太郎".
+ * A match never starts or ends on the skipped white space. A start costs
+ * at most the needle's length plus the white space it skips, and a run of
+ * white space is skipped only by the starts within one needle's length of
+ * it, so a scan stays O(n * needle length).
+ */
 size_t anon_needle_at(const char *s, size_t n, size_t i, const struct anon_needle *nd)
 {
 	size_t j = 0, k = i, len, text_len;
+	bool cjk, prev_cjk = false;
 
 	while (j < nd->n) {
 		if (anon_space_at(nd->s, nd->n, j) > 0) {
-			while (j < nd->n && (len = anon_space_at(nd->s, nd->n, j)) > 0)
-				j += len;
-			while (k < n && (len = anon_space_at(s, n, k)) > 0)
-				k += len;
+			j = anon_skip_space(nd->s, nd->n, j);
+			k = anon_skip_space(s, n, k);
 			continue;
+		}
+		if (((unsigned char)nd->s[j] & 0xc0) != 0x80) { /* a code point starts here */
+			cjk = anon_is_cjk(anon_cp_at(nd->s, nd->n, j, &len));
+			if (j > 0 && (cjk || prev_cjk))
+				k = anon_skip_space(s, n, k);
+			prev_cjk = cjk;
 		}
 		if (k >= n ||
 		    anon_match_unit(s, n, k, &text_len) != anon_match_unit(nd->s, nd->n, j, &len))

@@ -8,6 +8,9 @@
  * of marked bytes then becomes one "[redacted]" and one redaction entry.
  * Overlapping and touching matches so merge by construction, the memory is
  * one byte per input byte, and no list of spans grows with the input.
+ * Every detector runs twice: on the text and on its view, the text as a
+ * reader decodes it (anonymize_view.c: percent escapes, defanged forms),
+ * whose marks land back on the bytes they were decoded from.
  *
  * Detectors, in marking order (the first to mark a byte names its reason):
  * needles (anonymize_match.c), own domains grown to the whole host name,
@@ -50,6 +53,7 @@ struct anon_scan {
 	unsigned char *mark; /* n reasons; ANON_KEEP keeps the byte */
 	const struct anonymize_org *org;
 	const struct anon_needles *nl;
+	unsigned what; /* ANON_SCAN_* detectors */
 };
 
 static void anon_mark(struct anon_scan *sc, size_t from, size_t to, enum anon_reason reason)
@@ -723,10 +727,19 @@ out:
 	return text;
 }
 
+/* An anon_detect_fn: the detectors in the scan's `what` with its org and needles. */
+static void anon_detect(const char *s, size_t n, unsigned char *mark, void *scan)
+{
+	struct anon_scan sc = *(const struct anon_scan *)scan;
+
+	sc.s = s, sc.n = n, sc.mark = mark;
+	anon_scan_run(&sc, sc.what);
+}
+
 char *anon_scrub(const char *s, size_t n, const struct anonymize_org *org,
                  const struct anon_needles *nl, const char *field, json_t *redactions)
 {
-	struct anon_scan sc = {.org = org, .nl = nl};
+	struct anon_scan sc = {.org = org, .nl = nl, .what = ANON_SCAN_ALL};
 	size_t clean_n = anon_utf8_clean(s, n, NULL);
 	char *clean = malloc(clean_n + 1), *result = NULL;
 
@@ -737,8 +750,8 @@ char *anon_scrub(const char *s, size_t n, const struct anonymize_org *org,
 	clean[clean_n] = '\0';
 	sc.s = clean;
 	sc.n = clean_n;
-	anon_scan_run(&sc, ANON_SCAN_ALL);
-	result = anon_render(&sc, (field != NULL) ? field : "", redactions);
+	if (anon_view_scan(sc.s, sc.n, sc.mark, anon_detect, &sc))
+		result = anon_render(&sc, (field != NULL) ? field : "", redactions);
 out:
 	free(clean);
 	free(sc.mark);
@@ -748,15 +761,14 @@ out:
 enum anon_reason anon_scan_first(const char *s, size_t n, const struct anonymize_org *org,
                                  const struct anon_needles *nl, unsigned what, bool *ok)
 {
-	struct anon_scan sc = {.s = s, .n = n, .org = org, .nl = nl};
+	struct anon_scan sc = {.s = s, .n = n, .org = org, .nl = nl, .what = what};
 	enum anon_reason reason = ANON_KEEP;
 
 	sc.mark = calloc(n + 1, 1);
-	if (sc.mark == NULL) {
+	if (sc.mark == NULL || !anon_view_scan(s, n, sc.mark, anon_detect, &sc)) {
 		*ok = false;
 		goto out;
 	}
-	anon_scan_run(&sc, what);
 	for (size_t i = 0; i < n && reason == ANON_KEEP; i++)
 		reason = (enum anon_reason)sc.mark[i];
 out:

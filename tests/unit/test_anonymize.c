@@ -392,6 +392,145 @@ static void test_ipv6(void **state)
 	             "via [redacted], then 2001:4860:4860::8888");
 }
 
+/* Scrub `in` for an org with one more term and a contact written without a space. */
+static char *scrub_with(const char *term, const char *contact_name, const char *in)
+{
+	const char *const terms[] = {term};
+	struct anonymize_org o = org;
+	json_t *contacts = json_pack("[{s:s}]", "name", contact_name);
+	char *out;
+
+	o.terms = terms;
+	o.n_terms = 1;
+	out = anonymize_text(in, &o, contacts, "/summary", NULL);
+	json_decref(contacts);
+	assert_non_null(out);
+	return out;
+}
+
+static void expect_scrub_with(const char *term, const char *contact_name, const char *in,
+                              const char *want)
+{
+	char *got = scrub_with(term, contact_name, in);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("scrub(\"%s\")\n   got \"%s\"\n  want \"%s\"", in, got, want);
+	free(got);
+}
+
+static void test_cjk_terms_allow_white_space(void **state)
+{
+	(void)state;
+	/* Japanese names are written with or without a space between the parts */
+	expect_scrub_with("山田太郎", "Jiro Suzuki", "広報窓口：山田　太郎。",
+	                  "広報窓口：[redacted]。");
+	expect_scrub_with("山田太郎", "Jiro Suzuki", "広報窓口：山田 太郎。",
+	                  "広報窓口：[redacted]。");
+	expect_scrub_with("山田太郎", "Jiro Suzuki", "山\u00a0田\n太　郎", "[redacted]");
+	expect_scrub_with("堂島POP", "Jiro Suzuki", "堂島 POP で障害", "[redacted] で障害");
+	expect_scrub_with("KP", "佐藤花子", "担当：佐藤　花子", "担当：[redacted]");
+	expect_scrub_with("KP", "佐藤花子", "担当：佐藤 花子さん", "担当：[redacted]さん");
+	/* the space around a match is not part of it */
+	expect_scrub_with("山田太郎", "Jiro Suzuki", "山田太郎 さん", "[redacted] さん");
+	expect_scrub_with("山田太郎", "Jiro Suzuki", "　山田太郎　", "　[redacted]　");
+	/* the fixture's terms and contacts */
+	expect_scrub("東京湾 変電所で停電", "[redacted]で停電");
+	expect_scrub("関東　電力の設備", "[redacted]の設備");
+	expect_scrub("山田　太郎", "[redacted]");
+	expect_kept("東京湾の変電所");
+	/* Latin stays word by word: white space only where the term has it */
+	expect_scrub_with("堂島POP", "Jiro Suzuki", "堂島P OP", "堂島P OP");
+	expect_kept("KPG RID");
+}
+
+static void test_full_width_org_name(void **state)
+{
+	(void)state;
+	expect_redacted("ＫＡＮＴＯ　ＰＯＷＥＲ", "org-name");
+	expect_scrub("ＫＡＮＴＯ　ＰＯＷＥＲが報告", "[redacted]が報告");
+	expect_scrub("ｋａｎｔｏ　ｐｏｗｅｒ", "[redacted]");
+	expect_redacted("ＫＡＮＴＯ　ＰＯＷＥＲ　ＣＯ．，　ＬＴＤ．", "org-name");
+	expect_redacted("ＫＡＮＴＯＰＯＷＥＲ", "org-name");
+}
+
+static void test_percent_encoded(void **state)
+{
+	json_t *redactions = json_array();
+	char *got;
+
+	(void)state;
+	/* the decoded form names the org: the whole URL goes */
+	expect_scrub("at https://docs-share.example.net/view?org=Kanto%20Power&id=88213 .",
+	             "at [redacted] .");
+	expect_scrub("(https://evil.example/v?org=kanto%20power)", "([redacted])");
+	expect_scrub("https://evil.example/?q=Kanto+Power&x=1", "[redacted]");
+	expect_scrub("https://evil.example/?q=Kanto%2520Power", "[redacted]");
+	expect_scrub("https://evil.example/%E9%96%A2%E6%9D%B1%E9%9B%BB%E5%8A%9B/x。",
+	             "[redacted]。");
+	expect_scrub("https://evil.example/?k=%4b%50%47%52%49%44", "[redacted]");
+	expect_scrub("https://evil.example/?o=org%2D7f3a9c21", "[redacted]");
+	expect_scrub("https://evil.example/?k=kp%2Dsoc%2D2026%2D01", "[redacted]");
+	expect_scrub("https://evil.example/?who=Hanako%20Suzuki", "[redacted]");
+	expect_scrub("https://evil.example/?h=vpn%2Ekanto-power%2Eexample", "[redacted]");
+	expect_scrub("https://evil.example/?h=10%2E0%2E0%2E5", "[redacted]");
+	expect_scrub("https://evil.example/?h=198%2E51%2E100%2E7 ok", "[redacted] ok");
+	expect_redacted("https://evil.example/?u=t.yamada%40kanto-power.example&ref=x", "contact");
+	/* and nothing else */
+	expect_kept("https://evil.example/dl?f=a%20b&q=x+y");
+	expect_kept("https://evil.example/?to=Kanto%20region");
+	expect_kept("100%25 of 2+2 hosts");
+	expect_kept("+81 is a country code");
+	/* the redaction quotes the URL as written */
+	got = scrub("see https://evil.example/?q=Kanto+Power", redactions);
+	assert_string_equal(got, "see [redacted]");
+	assert_int_equal(json_array_size(redactions), 1);
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(redactions, 0), "original")),
+	        "https://evil.example/?q=Kanto+Power");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(redactions, 0), "reason")),
+	        "org-name");
+	free(got);
+	json_decref(redactions);
+}
+
+static void test_defanged(void **state)
+{
+	static const char *const private[] = {
+	        "10.100.4[.]31", "10[.]100[.]4[.]31", "192.168.1(.)1",  "172.16.0{.}9",
+	        "10.0.0[dot]1",  "10.0.0(DOT)1",      "10.0.0 [dot] 1", "10.0.0[.]0/8",
+	};
+	static const char *const own[] = {
+	        "198.51.100[.]250",
+	        "198.51.100[.]0/24",
+	        "203.0.113[.]77",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(private); i++)
+		expect_redacted(private[i], "private");
+	for (size_t i = 0; i < COUNT(own); i++)
+		expect_redacted(own[i], "own-range");
+	expect_scrub("last synced with 10.100.4[.]31.", "last synced with [redacted].");
+	expect_scrub("(198.51.100[.]250 and 2001:db8:10::443)", "([redacted] and [redacted])");
+	expect_scrub("社内10.0.0[.]5へ", "社内[redacted]へ");
+	expect_redacted("vpn[.]kanto-power[.]example", "own-domain");
+	expect_redacted("kanto-power(dot)example", "own-domain");
+	expect_redacted("kp-grid [dot] example", "own-domain");
+	expect_scrub("hxxps://portal[.]kanto-power[.]example/login?x=1.", "[redacted].");
+	expect_scrub("hxxp[:]//10.0.0[.]5/admin down", "[redacted] down");
+	expect_scrub("hXXps[://]198.51.100[.]7/x down", "[redacted] down");
+	expect_redacted("t.yamada[@]kanto-power[.]example", "contact");
+	expect_redacted("hanako.suzuki[at]mail[.]example", "contact");
+	expect_scrub("mail x[@]evil[.]example now", "mail [redacted] now");
+	/* the attacker's side stays as written */
+	expect_kept("203.0.113[.]7");
+	expect_kept("C2 203.0.113[.]45:443 and evil[.]example");
+	expect_kept("hxxps://evil[.]example/payload?id=3");
+	expect_kept("hxxp[:]//203.0.113[.]7/x");
+	expect_kept("see [.] and (.) and figure (a)");
+}
+
 static void test_overlapping_matches_merge(void **state)
 {
 	json_t *redactions = json_array(), *entry;
@@ -513,6 +652,13 @@ static void test_bounded_on_hostile_text(void **state)
 	        {"a@", false},        {"kpgrid", true},
 	        {"10.0.0.1 ", false}, {".kanto-power.example", true},
 	        {"関東電力", true},   {"x@y.example ", false},
+	        {"%", false},         {"%2", false},
+	        {"%25", false},       {"%4b%50", false},
+	        {"[.]", false},       {"1[.]", false},
+	        {"a [dot] ", false},  {"hxxp", false},
+	        {"?a+", false},       {"関 ", false},
+	        {"関東　", false},    {"%E9%96%A2", false},
+	        {"%ff%fe", false},    {"kpgrid%20", true},
 	};
 	char *in, *got;
 	json_t *s;
@@ -566,6 +712,10 @@ static void test_random_mix_never_leaks(void **state)
 	        "192.0.2.100/30",
 	        "https://kp-grid.example/x?y=1",
 	        "Hanako",
+	        "https://evil.example/?o=Kanto%20Power&i=1",
+	        "10.1.2[.]4",
+	        "198.51.100(.)10",
+	        "山田　太郎",
 	};
 	static const char *const good[] = {
 	        "203.0.113.45",   "evil.example", "2026-11-25T06:10:00Z",
@@ -577,6 +727,7 @@ static void test_random_mix_never_leaks(void **state)
 	        "Kanto Power", "関東電力",   "org-7f3a9c21", "kp-soc",  "kanto-power",
 	        "10.1.2.3",    "198.51.100", "fd00::5",      "taro@",   "1234-5678",
 	        "90 1234",     "山田",       "192.0.2.100",  "kp-grid", "Hanako",
+	        "Kanto%20",    "10.1.2[",    "198.51.100(",  "太郎",
 	};
 	uint32_t seed = 20261125;
 	char text[4096], *got;
@@ -960,6 +1111,65 @@ static void test_indicator_keeps_and_dedup(void **state)
 	json_decref(out);
 }
 
+/* Percent-encoded and defanged values are judged as a reader decodes them. */
+static void test_indicator_decoded_forms(void **state)
+{
+	static const char *const items[][3] = {
+	        {"url", "https://docs-share.example.net/view?org=Kanto%20Power&id=88213",
+	         "attacker"},
+	        {"url", "https://evil.example/?q=Kanto+Power", "attacker"},
+	        {"url", "https://evil.example/?h=10%2E0%2E0%2E5", "attacker"},
+	        {"url", "https://evil.example/?h=198%2E51%2E100%2E7", "attacker"},
+	        {"url", "https://evil.example/%E9%96%A2%E6%9D%B1%E9%9B%BB%E5%8A%9B", "attacker"},
+	        {"ipv4", "10.100.4[.]31", "attacker"},
+	        {"ipv4", "198.51.100[.]250", "attacker"},
+	        {"domain", "vpn[.]kanto-power[.]example", "attacker"},
+	        {"url", "hxxps://portal[.]kanto-power[.]example/x", "attacker"},
+	        {"url", "hxxp[:]//10.0.0[.]5/admin", "attacker"},
+	        {"email", "soc[@]kanto-power[.]example", "attacker"},
+	        {"email", "Hanako.Suzuki[at]evil[.]example", "attacker"},
+	        /* kept */
+	        {"ipv4", "203.0.113[.]7", "attacker"},
+	        {"ipv4", "203.0.113.7", "attacker"},
+	        {"domain", "evil[.]example", "attacker"},
+	        {"url", "hxxps://evil[.]example/dl?f=a%20b&q=x+y", "attacker"},
+	        {"url", "https://evil.example/?to=Kanto%20region", "attacker"},
+	        {"email", "x[@]evil[.]example", "attacker"},
+	        {NULL, NULL, NULL},
+	};
+	static const char *const reasons[] = {
+	        "identifying-term", "identifying-term", "private",    "own-range",
+	        "identifying-term", "private",          "own-range",  "own-domain",
+	        "own-domain",       "private",          "own-domain", "identifying-term",
+	};
+	static const char *const kept[] = {
+	        "203.0.113[.]7",
+	        "evil[.]example",
+	        "hxxps://evil[.]example/dl?f=a%20b&q=x+y",
+	        "https://evil.example/?to=Kanto%20region",
+	        "x[@]evil[.]example",
+	};
+	json_t *out = indicator_bulletin(items), *dropped, *list;
+
+	(void)state;
+	dropped = json_object_get(out, "dropped_indicators");
+	list = json_object_get(out, "indicators");
+	for (size_t i = 0; i < json_array_size(dropped) && i < COUNT(reasons); i++) {
+		json_t *entry = json_array_get(dropped, i);
+
+		if (strcmp(member(entry, "value"), items[i][1]) != 0 ||
+		    strcmp(member(entry, "reason"), reasons[i]) != 0)
+			fail_msg("dropped[%zu] = %s (%s), want %s (%s)", i, member(entry, "value"),
+			         member(entry, "reason"), items[i][1], reasons[i]);
+	}
+	assert_int_equal(json_array_size(dropped), COUNT(reasons));
+	/* published as sent; "203.0.113.7" is the same address as "203.0.113[.]7" */
+	assert_int_equal(json_array_size(list), COUNT(kept));
+	for (size_t i = 0; i < COUNT(kept); i++)
+		assert_string_equal(member(json_array_get(list, i), "value"), kept[i]);
+	json_decref(out);
+}
+
 static void test_refusals(void **state)
 {
 	static const char *const bad_ranges[] = {"198.51.100.0/33"};
@@ -1031,6 +1241,10 @@ int main(void)
 	        cmocka_unit_test(test_private_ipv4),
 	        cmocka_unit_test(test_own_range_ipv4),
 	        cmocka_unit_test(test_ipv6),
+	        cmocka_unit_test(test_cjk_terms_allow_white_space),
+	        cmocka_unit_test(test_full_width_org_name),
+	        cmocka_unit_test(test_percent_encoded),
+	        cmocka_unit_test(test_defanged),
 	        cmocka_unit_test(test_overlapping_matches_merge),
 	        cmocka_unit_test(test_redaction_entries),
 	        cmocka_unit_test(test_utf8_robustness),
@@ -1042,6 +1256,7 @@ int main(void)
 	        cmocka_unit_test(test_time_rounding),
 	        cmocka_unit_test(test_indicator_drops),
 	        cmocka_unit_test(test_indicator_keeps_and_dedup),
+	        cmocka_unit_test(test_indicator_decoded_forms),
 	        cmocka_unit_test(test_refusals),
 	};
 
