@@ -29,6 +29,8 @@ extern const struct db_stmt db_report_stmts[];
 extern const struct db_stmt db_audit_stmts[];
 extern const struct db_stmt db_migrate_stmts[];
 extern const struct db_stmt db_bulletin_stmts[];
+extern const struct db_stmt db_feed_stmts[];
+
 
 /*
  * Remember the conninfo for every later connection. Call once, before any

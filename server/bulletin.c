@@ -20,6 +20,7 @@
 #include "db.h"
 #include "db_audit.h"
 #include "db_bulletin.h"
+#include "feed.h"
 #include "log.h"
 #include "report_schema.h"
 #include "stix.h"
@@ -275,6 +276,8 @@ static enum err_code bulletin_store_version(PGconn *c, const struct bulletin_env
 	        draft,         bytes,
 	        strlen(bytes), strcmp(fate, "published") == 0 ? sig : NULL};
 	rc = db_bulletin_version_insert(c, &v);
+	if (rc == ERR_OK && strcmp(fate, "published") == 0)
+		rc = feed_publish(c, b->id, b->version, draft, bytes);
 	if (rc == ERR_OK) {
 		json_t *detail = json_pack("{s:i, s:s, s:s, s:s?, s:s?}", "version", b->version,
 		                           "status", fate, "source", source, "report_id", report_id,
@@ -489,6 +492,8 @@ static enum err_code bulletin_approve_tx(PGconn *c, void *ctx)
 		rc = bulletin_sign(a->env, bytes, sig);
 	if (rc == ERR_OK)
 		rc = db_bulletin_version_publish(c, b.id, b.version, sig);
+	if (rc == ERR_OK)
+		rc = feed_publish(c, b.id, b.version, draft, bytes);
 	if (rc == ERR_OK) {
 		snprintf(b.status, sizeof b.status, "published");
 		b.published_version = b.version;
