@@ -51,12 +51,13 @@ struct auth_bearer {
 
 /*
  * Authenticate "Authorization: Bearer <token>" (authorization may be NULL)
- * for an organization of kind `kind` ("coordinator", "subscriber").
+ * for an organization of kind `kind` ("coordinator", "subscriber"); with
+ * allow_basic also "Basic base64(user:token)", as TAXII clients send it.
  * Returns ERR_OK with *out filled; ERR_AUTH_REQUIRED (no or non-Bearer
  * header), ERR_TOKEN_INVALID (unknown, revoked, or longer than 256 bytes),
  * ERR_FORBIDDEN (a live token of another kind), ERR_UNAVAILABLE.
  */
-enum err_code auth_bearer(const char *authorization, const char *kind, struct auth_bearer *out,
-                          char *detail, size_t detail_len);
+enum err_code auth_bearer(const char *authorization, const char *kind, bool allow_basic,
+                          struct auth_bearer *out, char *detail, size_t detail_len);
 
 #endif

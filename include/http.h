@@ -50,9 +50,11 @@ struct http_request {
 	size_t body_len, body_cap;
 	bool body_too_large, started, dispatched;
 	unsigned status;
-	char actor[160];          /* who, for the access log: "key:<id>" */
-	struct auth_operator op;  /* set on AUTH_OPERATOR routes */
-	struct auth_bearer coord; /* set on AUTH_COORDINATOR routes */
+	char actor[160];                /* who, for the access log: "key:<id>" */
+	struct auth_operator op;        /* set on AUTH_OPERATOR routes */
+	struct auth_bearer coord;       /* set on AUTH_COORDINATOR routes */
+	struct auth_bearer sub;         /* set on AUTH_SUBSCRIBER routes */
+	const struct http_route *route; /* the matched route, or NULL */
 
 	struct httpsig_parsed *sig; /* idem; owned by the request */
 	/* set by handlers along with an error code */
@@ -100,6 +102,37 @@ const char *http_query(struct http_request *req, const char *name);
  * req->err_detail / err_pointer set when they help the client).
  */
 typedef enum err_code (*http_handler)(struct http_request *req, struct http_reply *rep);
+
+/* Who may call a route, checked before its handler runs. */
+enum http_auth {
+	AUTH_NONE,
+	AUTH_OPERATOR,    /* RFC 9421 signature by an operator key */
+	AUTH_COORDINATOR, /* bearer token of a coordinator */
+	AUTH_SUBSCRIBER,  /* bearer token (or HTTP Basic, token as password) of a subscriber */
+};
+
+/* How errors of a route are rendered. */
+enum http_errors {
+	ERRORS_PROBLEM, /* RFC 9457 application/problem+json */
+	ERRORS_TAXII,   /* TAXII 2.1 error message, application/taxii+json;version=2.1 */
+};
+
+/*
+ * One route: method + path pattern ("{}" matches one non-empty segment,
+ * captured into req->params). Each h_*.c exports a table of these ending
+ * with {NULL}; http.c lists the tables.
+ */
+struct http_route {
+	const char *method;
+	const char *pattern;
+	enum http_auth auth;
+	http_handler handler;
+	enum http_errors errors;
+};
+
+extern const struct http_route h_meta_routes[];
+extern const struct http_route h_reports_routes[];
+extern const struct http_route h_coord_routes[];
 
 /*
  * Parse the request body as a JSON object: Content-Type must be

@@ -132,9 +132,39 @@ enum err_code auth_operator_consume(const struct auth_operator *op)
 
 #define AUTH_MAX_TOKEN 256
 
-enum err_code auth_bearer(const char *authorization, const char *kind, struct auth_bearer *out,
-                          char *detail, size_t detail_len)
+/*
+ * The token of "Bearer <token>", or with allow_basic of "Basic base64(user:token)"
+ * (TAXII clients speak Basic; the user name is ignored). NULL when absent.
+ */
+static const char *auth_token(const char *authorization, bool allow_basic, char *buf,
+                              size_t buf_len)
 {
+	const char *colon;
+	size_t n = 0;
+
+	if (authorization == NULL)
+		return NULL;
+	if (strncasecmp(authorization, "Bearer ", 7) == 0) {
+		const char *t = authorization + 7;
+		while (*t == ' ')
+			t++;
+		return t;
+	}
+	if (!allow_basic || strncasecmp(authorization, "Basic ", 6) != 0)
+		return NULL;
+	if (sodium_base642bin((unsigned char *)buf, buf_len - 1, authorization + 6,
+	                      strlen(authorization + 6), " ", &n, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return "";
+	buf[n] = '\0';
+	colon = memchr(buf, ':', n);
+	return colon != NULL ? colon + 1 : "";
+}
+
+enum err_code auth_bearer(const char *authorization, const char *kind, bool allow_basic,
+                          struct auth_bearer *out, char *detail, size_t detail_len)
+{
+	char basic[AUTH_MAX_TOKEN + 256];
 	const char *token;
 	uint8_t hash[32];
 	struct db_token t;
@@ -142,18 +172,19 @@ enum err_code auth_bearer(const char *authorization, const char *kind, struct au
 	enum err_code rc;
 
 	memset(out, 0, sizeof *out);
-	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0) {
-		snprintf(detail, detail_len, "send Authorization: Bearer <token>");
+	token = auth_token(authorization, allow_basic, basic, sizeof basic);
+	if (token == NULL) {
+		snprintf(detail, detail_len, "send Authorization: Bearer <token>%s",
+		         allow_basic ? " (or Basic with the token as password)" : "");
 		return ERR_AUTH_REQUIRED;
 	}
-	token = authorization + 7;
-	while (*token == ' ')
-		token++;
 	if (*token == '\0' || strlen(token) > AUTH_MAX_TOKEN) {
 		snprintf(detail, detail_len, "the bearer token is empty or too long");
+		sodium_memzero(basic, sizeof basic);
 		return ERR_TOKEN_INVALID;
 	}
 	crypto_hash_sha256(hash, (const uint8_t *)token, strlen(token));
+	sodium_memzero(basic, sizeof basic);
 	c = db_conn();
 	if (c == NULL)
 		return ERR_UNAVAILABLE;

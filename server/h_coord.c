@@ -149,3 +149,21 @@ enum err_code h_coord_org_profile(struct http_request *req, struct http_reply *r
 	json_decref(body);
 	return rc;
 }
+
+const struct http_route h_coord_routes[] = {
+        {"GET", "/v1/coord/incidents", AUTH_COORDINATOR, h_coord_incidents, ERRORS_PROBLEM},
+        {"GET", "/v1/coord/incidents/{}", AUTH_COORDINATOR, h_coord_incident, ERRORS_PROBLEM},
+        {"GET", "/v1/coord/bulletins/{}", AUTH_COORDINATOR, h_coord_bulletin, ERRORS_PROBLEM},
+        {"PATCH", "/v1/coord/bulletins/{}", AUTH_COORDINATOR, h_coord_bulletin_edit,
+         ERRORS_PROBLEM},
+        {"GET", "/v1/coord/bulletins/{}/bundle", AUTH_COORDINATOR, h_coord_bulletin_bundle,
+         ERRORS_PROBLEM},
+        {"POST", "/v1/coord/bulletins/{}/approve", AUTH_COORDINATOR, h_coord_bulletin_approve,
+         ERRORS_PROBLEM},
+        {"POST", "/v1/coord/bulletins/{}/reject", AUTH_COORDINATOR, h_coord_bulletin_reject,
+         ERRORS_PROBLEM},
+        {"GET", "/v1/coord/indicators", AUTH_COORDINATOR, h_coord_indicators, ERRORS_PROBLEM},
+        {"GET", "/v1/coord/orgs/{}", AUTH_COORDINATOR, h_coord_org, ERRORS_PROBLEM},
+        {"PUT", "/v1/coord/orgs/{}/profile", AUTH_COORDINATOR, h_coord_org_profile, ERRORS_PROBLEM},
+        {NULL, NULL, AUTH_NONE, NULL, ERRORS_PROBLEM},
+};

@@ -36,3 +36,10 @@ enum err_code h_meta_server_key(struct http_request *req, struct http_reply *rep
 	                      SIGNER_CTX_RECEIPT, SIGNER_CTX_BULLETIN, SIGNER_CTX_AUDIT);
 	return ERR_OK;
 }
+
+const struct http_route h_meta_routes[] = {
+        {"GET", "/healthz", AUTH_NONE, h_meta_health, ERRORS_PROBLEM},
+        {"GET", "/readyz", AUTH_NONE, h_meta_ready, ERRORS_PROBLEM},
+        {"GET", "/v1/server-key", AUTH_NONE, h_meta_server_key, ERRORS_PROBLEM},
+        {NULL, NULL, AUTH_NONE, NULL, ERRORS_PROBLEM},
+};

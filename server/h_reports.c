@@ -66,3 +66,10 @@ enum err_code h_incidents_get(struct http_request *req, struct http_reply *rep)
 		rc = report_incident_get(req->params[0], req->op.org_id, &rep->json);
 	return rc;
 }
+
+const struct http_route h_reports_routes[] = {
+        {"POST", "/v1/reports", AUTH_OPERATOR, h_reports_create, ERRORS_PROBLEM},
+        {"GET", "/v1/reports/{}", AUTH_OPERATOR, h_reports_get, ERRORS_PROBLEM},
+        {"GET", "/v1/incidents/{}", AUTH_OPERATOR, h_incidents_get, ERRORS_PROBLEM},
+        {NULL, NULL, AUTH_NONE, NULL, ERRORS_PROBLEM},
+};

@@ -27,34 +27,12 @@
 #include "jspec.h"
 #include "log.h"
 
-enum http_auth { AUTH_NONE, AUTH_OPERATOR, AUTH_COORDINATOR };
-
-struct http_route {
-	const char *method;
-	const char *pattern; /* segments; "{}" matches one non-empty segment */
-	enum http_auth auth;
-	http_handler handler;
+/* Every handler file's routes; a request takes the first that matches. */
+static const struct http_route *const http_tables[] = {
+        h_meta_routes,
+        h_reports_routes,
+        h_coord_routes,
 };
-
-static const struct http_route http_routes[] = {
-        {"GET", "/healthz", AUTH_NONE, h_meta_health},
-        {"GET", "/readyz", AUTH_NONE, h_meta_ready},
-        {"GET", "/v1/server-key", AUTH_NONE, h_meta_server_key},
-        {"POST", "/v1/reports", AUTH_OPERATOR, h_reports_create},
-        {"GET", "/v1/reports/{}", AUTH_OPERATOR, h_reports_get},
-        {"GET", "/v1/incidents/{}", AUTH_OPERATOR, h_incidents_get},
-        {"GET", "/v1/coord/incidents", AUTH_COORDINATOR, h_coord_incidents},
-        {"GET", "/v1/coord/incidents/{}", AUTH_COORDINATOR, h_coord_incident},
-        {"GET", "/v1/coord/bulletins/{}", AUTH_COORDINATOR, h_coord_bulletin},
-        {"PATCH", "/v1/coord/bulletins/{}", AUTH_COORDINATOR, h_coord_bulletin_edit},
-        {"GET", "/v1/coord/bulletins/{}/bundle", AUTH_COORDINATOR, h_coord_bulletin_bundle},
-        {"POST", "/v1/coord/bulletins/{}/approve", AUTH_COORDINATOR, h_coord_bulletin_approve},
-        {"POST", "/v1/coord/bulletins/{}/reject", AUTH_COORDINATOR, h_coord_bulletin_reject},
-        {"GET", "/v1/coord/indicators", AUTH_COORDINATOR, h_coord_indicators},
-        {"GET", "/v1/coord/orgs/{}", AUTH_COORDINATOR, h_coord_org},
-        {"PUT", "/v1/coord/orgs/{}/profile", AUTH_COORDINATOR, h_coord_org_profile},
-};
-#define N_ROUTES (sizeof http_routes / sizeof http_routes[0])
 
 static struct MHD_Daemon *http_daemon;
 static const struct http_env *http_env_ptr;
@@ -92,14 +70,16 @@ static const struct http_route *http_route(struct http_request *req, bool *path_
 
 	*path_known = false;
 	allow[0] = '\0';
-	for (size_t i = 0; i < N_ROUTES; i++) {
-		if (!http_match(http_routes[i].pattern, req->path, req))
-			continue;
-		*path_known = true;
-		snprintf(allow + strlen(allow), allow_len - strlen(allow), "%s%s",
-		         allow[0] != '\0' ? ", " : "", http_routes[i].method);
-		if (found == NULL && strcmp(http_routes[i].method, req->method) == 0)
-			found = &http_routes[i];
+	for (size_t t = 0; t < sizeof http_tables / sizeof http_tables[0]; t++) {
+		for (const struct http_route *r = http_tables[t]; r->method != NULL; r++) {
+			if (!http_match(r->pattern, req->path, req))
+				continue;
+			*path_known = true;
+			snprintf(allow + strlen(allow), allow_len - strlen(allow), "%s%s",
+			         allow[0] != '\0' ? ", " : "", r->method);
+			if (found == NULL && strcmp(r->method, req->method) == 0)
+				found = r;
+		}
 	}
 	if (found != NULL) /* captures of the last pattern tried may be stale */
 		(void)http_match(found->pattern, req->path, req);
@@ -286,17 +266,38 @@ static enum MHD_Result http_send(struct http_request *req, struct http_reply *re
 	return ret;
 }
 
+/* TAXII 2.1 error message (section 3.6.1) for routes under /taxii2/. */
+static json_t *http_taxii_error(const struct http_request *req, enum err_code code)
+{
+	char status[8];
+
+	snprintf(status, sizeof status, "%u", problem_status(code));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", problem_title(code), "description",
+	                 req->err_detail[0] != '\0' ? req->err_detail : problem_title(code),
+	                 "error_id", req->request_id, "error_code", problem_slug(code),
+	                 "http_status", status);
+}
+
 static enum MHD_Result http_send_problem(struct http_request *req, enum err_code code,
                                          const char *allow)
 {
+	bool taxii = req->route != NULL ? req->route->errors == ERRORS_TAXII
+	                                : strncmp(req->path, "/taxii2/", 8) == 0;
 	struct http_reply rep;
 
 	memset(&rep, 0, sizeof rep);
 	rep.status = problem_status(code);
-	rep.json = problem_json(
-	        code, req->err_detail,
-	        req->err_pointer[0] != '\0' || code == ERR_WRONG_TYPE ? req->err_pointer : NULL,
-	        req->request_id);
+	if (taxii) {
+		rep.json = http_taxii_error(req, code);
+		snprintf(rep.content_type, sizeof rep.content_type,
+		         "application/taxii+json;version=2.1");
+	} else {
+		rep.json = problem_json(code, req->err_detail,
+		                        req->err_pointer[0] != '\0' || code == ERR_WRONG_TYPE
+		                                ? req->err_pointer
+		                                : NULL,
+		                        req->request_id);
+	}
 	if (code == ERR_INTERNAL)
 		log_emit(LOG_ERROR, "request failed: our bug",
 		         json_pack("{s:s, s:s}", "request_id", req->request_id, "path", req->path));
@@ -305,7 +306,9 @@ static enum MHD_Result http_send_problem(struct http_request *req, enum err_code
 		         json_pack("{s:s, s:s}", "request_id", req->request_id, "error",
 		                   problem_slug(code)));
 	if (code == ERR_AUTH_REQUIRED || code == ERR_TOKEN_INVALID)
-		(void)http_reply_header(&rep, "WWW-Authenticate", "Bearer realm=\"isacd\"");
+		(void)http_reply_header(&rep, "WWW-Authenticate",
+		                        taxii ? "Basic realm=\"isacd\", Bearer realm=\"isacd\""
+		                              : "Bearer realm=\"isacd\"");
 	return http_send(req, &rep, true, allow);
 }
 
@@ -345,10 +348,16 @@ static enum err_code http_authenticate(struct http_request *req, enum http_auth 
 	case AUTH_OPERATOR:
 		return http_authenticate_operator(req);
 	case AUTH_COORDINATOR:
-		rc = auth_bearer(http_header(req, "Authorization"), "coordinator", &req->coord,
-		                 req->err_detail, sizeof req->err_detail);
+		rc = auth_bearer(http_header(req, "Authorization"), "coordinator", false,
+		                 &req->coord, req->err_detail, sizeof req->err_detail);
 		if (rc == ERR_OK)
 			snprintf(req->actor, sizeof req->actor, "token:%s", req->coord.token_id);
+		return rc;
+	case AUTH_SUBSCRIBER:
+		rc = auth_bearer(http_header(req, "Authorization"), "subscriber", true, &req->sub,
+		                 req->err_detail, sizeof req->err_detail);
+		if (rc == ERR_OK)
+			snprintf(req->actor, sizeof req->actor, "token:%s", req->sub.token_id);
 		return rc;
 	}
 	return ERR_INTERNAL;
@@ -366,6 +375,7 @@ static enum MHD_Result http_dispatch(struct http_request *req)
 	if (req->uri_too_long)
 		return http_send_problem(req, ERR_URI_TOO_LONG, NULL);
 	route = http_route(req, &path_known, allow, sizeof allow);
+	req->route = route;
 	if (route == NULL)
 		return http_send_problem(req, path_known ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_FOUND,
 		                         path_known ? allow : NULL);
