@@ -18,5 +18,10 @@ enum err_code h_coord_bulletin_reject(struct http_request *req, struct http_repl
 enum err_code h_coord_indicators(struct http_request *req, struct http_reply *rep);
 enum err_code h_coord_org(struct http_request *req, struct http_reply *rep);
 enum err_code h_coord_org_profile(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_subscriber(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_subscriber_set(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_subscribe(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_unsubscribe(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_recipients(struct http_request *req, struct http_reply *rep);
 
 #endif

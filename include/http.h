@@ -133,6 +133,8 @@ struct http_route {
 extern const struct http_route h_meta_routes[];
 extern const struct http_route h_reports_routes[];
 extern const struct http_route h_coord_routes[];
+extern const struct http_route h_feed_routes[];
+
 
 /*
  * Parse the request body as a JSON object: Content-Type must be

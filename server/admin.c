@@ -18,6 +18,7 @@
 #include "db_audit.h"
 #include "coord.h"
 #include "db_org.h"
+#include "subscriber.h"
 #include "httpsig.h"
 #include "report_schema.h"
 #include "signer.h"
@@ -444,6 +445,107 @@ static int admin_org_profile(int argc, char **argv)
 	return 1;
 }
 
+/* A comma-separated option as a JSON array of strings (empty items dropped). */
+static json_t *admin_list(const char *csv)
+{
+	json_t *a = json_array();
+	const char *p = csv;
+
+	while (a != NULL && p != NULL && *p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n > 0)
+			json_array_append_new(a, json_stringn(p, n));
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	return a;
+}
+
+/* Print a subscriber call's outcome; err names the field at fault. */
+static int admin_subscriber_result(enum err_code rc, json_t *out, const struct jspec_error *err)
+{
+	if (rc == ERR_OK)
+		return admin_print(out);
+	admin_print(problem_json(
+	        rc, rc == ERR_NOT_FOUND ? "no subscriber organization with this id" : err->detail,
+	        err->pointer[0] != '\0' ? err->pointer : NULL, NULL));
+	return 1;
+}
+
+static int admin_subscriber_set(int argc, char **argv)
+{
+	static const char *const allowed[] = {"org", "clearance", "sectors", NULL};
+	static const struct subscriber_actor cli = {"cli", NULL};
+	struct admin_opts o;
+	struct jspec_error err = {0};
+	json_t *body, *out = NULL;
+	const char *org, *clearance;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	org = admin_opt(&o, "org");
+	clearance = admin_opt(&o, "clearance");
+	if (org == NULL)
+		return admin_missing(argv[0], "org");
+	if (clearance == NULL)
+		return admin_missing(argv[0], "clearance");
+	body = json_pack("{s:o, s:o}", "clearance", admin_list(clearance), "sectors",
+	                 admin_list(admin_opt(&o, "sectors")));
+	rc = body != NULL ? subscriber_set(org, body, &cli, &out, &err) : ERR_INTERNAL;
+	json_decref(body);
+	return admin_subscriber_result(rc, out, &err);
+}
+
+static int admin_subscription_add(int argc, char **argv)
+{
+	static const char *const allowed[] = {"org",     "min-severity", "types",
+	                                      "sectors", "webhook",      NULL};
+	static const struct subscriber_actor cli = {"cli", NULL};
+	struct admin_opts o;
+	struct jspec_error err = {0};
+	json_t *body, *out = NULL;
+	const char *org;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	org = admin_opt(&o, "org");
+	if (org == NULL)
+		return admin_missing(argv[0], "org");
+	body = json_pack("{s:o, s:o}", "incident_types", admin_list(admin_opt(&o, "types")),
+	                 "sectors", admin_list(admin_opt(&o, "sectors")));
+	if (body != NULL && admin_opt(&o, "min-severity") != NULL)
+		json_object_set_new(body, "min_severity",
+		                    json_string(admin_opt(&o, "min-severity")));
+	if (body != NULL && admin_opt(&o, "webhook") != NULL)
+		json_object_set_new(body, "webhook_url", json_string(admin_opt(&o, "webhook")));
+	rc = body != NULL ? subscriber_subscribe(org, body, &cli, &out, &err) : ERR_INTERNAL;
+	json_decref(body);
+	return admin_subscriber_result(rc, out, &err);
+}
+
+static int admin_subscription_remove(int argc, char **argv)
+{
+	static const char *const allowed[] = {"id", NULL};
+	static const struct subscriber_actor cli = {"cli", NULL};
+	struct admin_opts o;
+	const char *id;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	id = admin_opt(&o, "id");
+	if (id == NULL)
+		return admin_missing(argv[0], "id");
+	rc = subscriber_unsubscribe(id, &cli);
+	if (rc == ERR_NOT_FOUND)
+		return admin_fail(rc, "no such live subscription");
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not revoke the subscription");
+	return admin_print(json_pack("{s:s, s:b}", "id", id, "revoked", 1));
+}
+
 int admin_audit_main(int argc, char **argv)
 {
 	PGconn *c;
@@ -485,6 +587,11 @@ const char *admin_help(void)
 	       "  key-revoke  --key-id KID\n"
 	       "  token-issue --org ORG_ID [--label TEXT]   prints the token once\n"
 	       "  token-revoke --id TOKEN_ID\n"
+	       "  subscriber-set --org ORG_ID --clearance CLEAR,GREEN[,AMBER[,AMBER+STRICT]]\n"
+	       "              [--sectors SECTOR,...]   what a subscriber may receive\n"
+	       "  subscription-add --org ORG_ID [--min-severity S] [--types T,...]\n"
+	       "              [--sectors S,...] [--webhook URL]\n"
+	       "  subscription-remove --id SUBSCRIPTION_ID\n"
 	       "  org-profile --org ORG_ID --file PROFILE.json   replace an operator's\n"
 	       "              anonymization profile: "
 	       "{\"domains\":[…],\"ranges\":[…],\"terms\":[…]}\n"
@@ -512,6 +619,12 @@ int admin_main(int argc, char **argv)
 		return admin_key_add(argc, argv);
 	if (strcmp(argv[0], "key-revoke") == 0)
 		return admin_revoke(argc, argv, "key-id", admin_key_revoke_work, "key.revoked");
+	if (strcmp(argv[0], "subscriber-set") == 0)
+		return admin_subscriber_set(argc, argv);
+	if (strcmp(argv[0], "subscription-add") == 0)
+		return admin_subscription_add(argc, argv);
+	if (strcmp(argv[0], "subscription-remove") == 0)
+		return admin_subscription_remove(argc, argv);
 	if (strcmp(argv[0], "org-profile") == 0)
 		return admin_org_profile(argc, argv);
 	if (strcmp(argv[0], "token-issue") == 0)

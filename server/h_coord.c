@@ -12,6 +12,7 @@
 
 #include "bulletin.h"
 #include "coord.h"
+#include "subscriber.h"
 
 static struct bulletin_env h_coord_env(const struct http_request *req)
 {
@@ -150,6 +151,65 @@ enum err_code h_coord_org_profile(struct http_request *req, struct http_reply *r
 	return rc;
 }
 
+static struct subscriber_actor h_coord_who(const struct http_request *req)
+{
+	return (struct subscriber_actor){req->actor, req->coord.org_id};
+}
+
+/* Read a JSON body and hand it to a subscriber-management call. */
+static enum err_code h_coord_with_body(struct http_request *req, struct http_reply *rep,
+                                       enum err_code (*fn)(const char *, const json_t *,
+                                                           const struct subscriber_actor *,
+                                                           json_t **, struct jspec_error *))
+{
+	struct subscriber_actor who = h_coord_who(req);
+	struct jspec_error err = {0};
+	json_t *body = NULL;
+	enum err_code rc = http_json_body(req, &body);
+
+	if (rc == ERR_OK) {
+		rc = fn(req->params[0], body, &who, &rep->json, &err);
+		if (rc != ERR_OK && rc != ERR_NOT_FOUND)
+			(void)h_coord_spec_error(req, &err);
+	}
+	json_decref(body);
+	return rc;
+}
+
+enum err_code h_coord_subscriber(struct http_request *req, struct http_reply *rep)
+{
+	return subscriber_view(req->params[0], &rep->json);
+}
+
+enum err_code h_coord_subscriber_set(struct http_request *req, struct http_reply *rep)
+{
+	return h_coord_with_body(req, rep, subscriber_set);
+}
+
+enum err_code h_coord_subscribe(struct http_request *req, struct http_reply *rep)
+{
+	enum err_code rc = h_coord_with_body(req, rep, subscriber_subscribe);
+
+	if (rc == ERR_OK)
+		rep->status = 201;
+	return rc;
+}
+
+enum err_code h_coord_unsubscribe(struct http_request *req, struct http_reply *rep)
+{
+	struct subscriber_actor who = h_coord_who(req);
+	enum err_code rc = subscriber_unsubscribe(req->params[0], &who);
+
+	if (rc == ERR_OK)
+		rep->json = json_pack("{s:s, s:b}", "id", req->params[0], "revoked", 1);
+	return rc;
+}
+
+enum err_code h_coord_recipients(struct http_request *req, struct http_reply *rep)
+{
+	return h_coord_with_body(req, rep, subscriber_recipients);
+}
+
 const struct http_route h_coord_routes[] = {
         {"GET", "/v1/coord/incidents", AUTH_COORDINATOR, h_coord_incidents, ERRORS_PROBLEM},
         {"GET", "/v1/coord/incidents/{}", AUTH_COORDINATOR, h_coord_incident, ERRORS_PROBLEM},
@@ -165,5 +225,15 @@ const struct http_route h_coord_routes[] = {
         {"GET", "/v1/coord/indicators", AUTH_COORDINATOR, h_coord_indicators, ERRORS_PROBLEM},
         {"GET", "/v1/coord/orgs/{}", AUTH_COORDINATOR, h_coord_org, ERRORS_PROBLEM},
         {"PUT", "/v1/coord/orgs/{}/profile", AUTH_COORDINATOR, h_coord_org_profile, ERRORS_PROBLEM},
+        {"GET", "/v1/coord/subscribers/{}", AUTH_COORDINATOR, h_coord_subscriber, ERRORS_PROBLEM},
+        {"PUT", "/v1/coord/subscribers/{}", AUTH_COORDINATOR, h_coord_subscriber_set,
+         ERRORS_PROBLEM},
+        {"POST", "/v1/coord/subscribers/{}/subscriptions", AUTH_COORDINATOR, h_coord_subscribe,
+         ERRORS_PROBLEM},
+        {"DELETE", "/v1/coord/subscriptions/{}", AUTH_COORDINATOR, h_coord_unsubscribe,
+         ERRORS_PROBLEM},
+        {"PUT", "/v1/coord/bulletins/{}/recipients", AUTH_COORDINATOR, h_coord_recipients,
+         ERRORS_PROBLEM},
+
         {NULL, NULL, AUTH_NONE, NULL, ERRORS_PROBLEM},
 };
