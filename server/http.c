@@ -32,6 +32,8 @@ static const struct http_route *const http_tables[] = {
         h_meta_routes,
         h_reports_routes,
         h_coord_routes,
+        h_feed_routes,
+
 };
 
 static struct MHD_Daemon *http_daemon;
