@@ -143,4 +143,7 @@ enum err_code db_outbox_retry(PGconn *c, long long job_id, const char *error, un
 enum err_code db_coord_indicators(PGconn *c, const char *like, const char *after, int limit,
                                   json_t **out, char *last_key, size_t last_key_len);
 
+/* The latest report (by received_at) of the incident report_id belongs to. */
+enum err_code db_report_latest(PGconn *c, const char *report_id, char latest[UUID_STR_LEN + 1]);
+
 #endif

@@ -327,6 +327,7 @@ enum err_code bulletin_from_report(PGconn *c, const struct bulletin_env *env, co
 {
 	struct db_report_source src = {0};
 	struct db_bulletin b = {0};
+	char latest[UUID_STR_LEN + 1];
 	json_t *draft = NULL, *corr = NULL;
 	bool is_new = false;
 	const char *fate;
@@ -335,6 +336,17 @@ enum err_code bulletin_from_report(PGconn *c, const struct bulletin_env *env, co
 	rc = db_report_source_get(c, report_id, &src);
 	if (rc == ERR_OK)
 		rc = bulletin_sightings(c, &src);
+	if (rc == ERR_OK)
+		rc = db_report_latest(c, report_id, latest);
+	if (rc == ERR_OK && strcmp(latest, report_id) != 0) {
+		/*
+		 * Jobs of one incident may finish out of order (several workers,
+		 * retries): a version always shows the incident's latest report.
+		 */
+		json_decref(src.doc);
+		memset(&src, 0, sizeof src);
+		rc = db_report_source_get(c, latest, &src);
+	}
 	if (rc == ERR_OK)
 		rc = bulletin_anonymize(c, env, &src, &draft);
 	if (rc == ERR_OK)
@@ -360,8 +372,8 @@ enum err_code bulletin_from_report(PGconn *c, const struct bulletin_env *env, co
 	snprintf(b.severity, sizeof b.severity, "%s",
 	         json_string_value(json_object_get(draft, "severity")));
 	fate = bulletin_policy(env->cfg, b.tlp, b.severity);
-	rc = bulletin_store_version(c, env, &b, is_new, draft, corr, "report", report_id, "worker",
-	                            NULL, fate);
+	rc = bulletin_store_version(c, env, &b, is_new, draft, corr, "report", src.report_id,
+	                            "worker", NULL, fate);
 out:
 	json_decref(src.doc);
 	json_decref(b.id_map);

@@ -28,7 +28,11 @@ const struct db_stmt db_bulletin_stmts[] = {
 	{"report_source",
 	 "SELECT r.id, r.incident_id, r.org_id, o.name, o.region, " TS("r.received_at") ","
 	 " convert_from(r.body, 'UTF8')"
-	 " FROM reports r JOIN organizations o ON o.id = r.org_id WHERE r.id = $1", 1},
+	 	 " FROM reports r JOIN organizations o ON o.id = r.org_id WHERE r.id = $1", 1},
+	{"report_latest",
+	 "SELECT r2.id FROM reports r1 JOIN reports r2 ON r2.incident_id = r1.incident_id"
+	 " WHERE r1.id = $1 ORDER BY r2.received_at DESC, r2.id DESC LIMIT 1", 1},
+
 	{"profile_get",
 	 "SELECT json_build_object("
 	 "'domains', coalesce((SELECT json_agg(domain ORDER BY domain) FROM org_domains WHERE org_id = $1), '[]'),"
@@ -494,5 +498,24 @@ enum err_code db_coord_indicators(PGconn *c, const char *like, const char *after
 		json_decref(*out);
 		*out = NULL;
 	}
+	return rc;
+}
+
+enum err_code db_report_latest(PGconn *c, const char *report_id, char latest[UUID_STR_LEN + 1])
+{
+	const char *v[1] = {report_id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	if (!uuid_parse(report_id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "report_latest", 1, v, NULL, NULL, &r);
+	if (rc == ERR_OK) {
+		if (PQntuples(r) == 1)
+			db_get_text(r, 0, 0, latest, UUID_STR_LEN + 1);
+		else
+			rc = ERR_NOT_FOUND;
+	}
+	PQclear(r);
 	return rc;
 }
