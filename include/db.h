@@ -30,6 +30,7 @@ extern const struct db_stmt db_audit_stmts[];
 extern const struct db_stmt db_migrate_stmts[];
 extern const struct db_stmt db_bulletin_stmts[];
 extern const struct db_stmt db_feed_stmts[];
+extern const struct db_stmt db_taxii_stmts[];
 
 
 /*

@@ -134,6 +134,7 @@ extern const struct http_route h_meta_routes[];
 extern const struct http_route h_reports_routes[];
 extern const struct http_route h_coord_routes[];
 extern const struct http_route h_feed_routes[];
+extern const struct http_route h_taxii_routes[];
 
 
 /*

@@ -33,6 +33,7 @@ static const struct http_route *const http_tables[] = {
         h_reports_routes,
         h_coord_routes,
         h_feed_routes,
+        h_taxii_routes,
 
 };
 
