@@ -2,11 +2,14 @@
  * cursor — opaque, authenticated page cursors.
  *
  * A cursor is base64url(payload ‖ tag), tag = BLAKE2b-128 of the payload
- * keyed with a key derived from the server key ("isacd cursor v1"), so a
- * client can neither read meaning into it nor forge or alter one: a changed
- * byte answers "not a cursor". Instances sharing the server key accept each
+  * keyed with a key derived from the server key ("isacd cursor v1"), so a
+ * client can neither forge nor alter one: a changed byte answers "not a
+ * cursor". The payload is NOT secret (base64 is no encryption): callers put
+ * in it only what its holder already knows (its own ids, a position, a hash
+ * of its own filters). Instances sharing the server key accept each
  * other's cursors. Callers still re-check every position they decode
  * against the query and the caller's rights.
+
  */
 #ifndef ISACD_CURSOR_H
 #define ISACD_CURSOR_H
