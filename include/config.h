@@ -26,6 +26,10 @@ struct config {
 	unsigned k_anonymity;     /* ISACD_K: operators that must share published attributes */
 	char review_severity[16]; /* ISACD_REVIEW_SEVERITY: at or above it, a coordinator reviews */
 	char isac_name[128];      /* ISACD_ISAC_NAME: the publishing identity's name */
+	unsigned webhook_max_age_s;     /* ISACD_WEBHOOK_MAX_AGE_S: retry window, then dead */
+	unsigned webhook_retry_base_ms; /* ISACD_WEBHOOK_RETRY_BASE_MS: first retry delay */
+	unsigned max_streams;           /* ISACD_MAX_STREAMS: concurrent /v1/stream connections */
+	unsigned stream_heartbeat_s;    /* ISACD_STREAM_HEARTBEAT_S: keep-alive interval */
 
 	char public_scheme[8]; /* derived from public_url: "http" or "https" */
 };

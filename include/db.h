@@ -30,8 +30,9 @@ extern const struct db_stmt db_audit_stmts[];
 extern const struct db_stmt db_migrate_stmts[];
 extern const struct db_stmt db_bulletin_stmts[];
 extern const struct db_stmt db_feed_stmts[];
+extern const struct db_stmt db_webhook_stmts[];
 extern const struct db_stmt db_taxii_stmts[];
-
+extern const struct db_stmt db_stream_stmts[];
 
 /*
  * Remember the conninfo for every later connection. Call once, before any

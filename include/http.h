@@ -28,6 +28,7 @@
 #define HTTP_HDR_ARENA      (80 * 1024)
 
 struct MHD_Connection;
+struct MHD_Response;
 
 /* Read-only state every handler may use, set once before serving. */
 struct http_env {
@@ -85,6 +86,8 @@ struct http_reply {
 	char *raw;
 	size_t raw_len;
 	char content_type[64];
+	/* instead of json/raw: a prepared streaming response (http_stream.c), queued as is */
+	struct MHD_Response *response;
 	/* extra response headers */
 	size_t n_headers;
 	char header_name[HTTP_REPLY_HEADERS][40];
@@ -134,8 +137,9 @@ extern const struct http_route h_meta_routes[];
 extern const struct http_route h_reports_routes[];
 extern const struct http_route h_coord_routes[];
 extern const struct http_route h_feed_routes[];
+extern const struct http_route h_deliveries_routes[];
 extern const struct http_route h_taxii_routes[];
-
+extern const struct http_route h_stream_routes[];
 
 /*
  * Parse the request body as a JSON object: Content-Type must be

@@ -48,6 +48,14 @@ static const struct config_var config_vars[] = {
         {"ISACD_REVIEW_SEVERITY", STR(review_severity),
          "low, medium, high or critical: from this severity up, bulletins wait for review"},
         {"ISACD_ISAC_NAME", STR(isac_name), "name of the publishing ISAC in bulletins"},
+        {"ISACD_WEBHOOK_MAX_AGE_S", CT_UINT, offsetof(struct config, webhook_max_age_s), 0, 1,
+         30u * 86400, "webhook retry window, seconds: then a delivery is dead (replayable)"},
+        {"ISACD_WEBHOOK_RETRY_BASE_MS", CT_UINT, offsetof(struct config, webhook_retry_base_ms), 0,
+         10, 3600000, "first webhook retry delay, ms (doubles per attempt, with jitter)"},
+        {"ISACD_MAX_STREAMS", CT_UINT, offsetof(struct config, max_streams), 0, 1, 900,
+         "concurrent GET /v1/stream connections; beyond them 503"},
+        {"ISACD_STREAM_HEARTBEAT_S", CT_UINT, offsetof(struct config, stream_heartbeat_s), 0, 1,
+         300, "seconds between keep-alive comments on streams"},
 
 };
 #undef STR
@@ -69,6 +77,10 @@ static void config_defaults(struct config *cfg)
 	cfg->k_anonymity = 5;
 	snprintf(cfg->review_severity, sizeof cfg->review_severity, "high");
 	snprintf(cfg->isac_name, sizeof cfg->isac_name, "isacd ISAC");
+	cfg->webhook_max_age_s = 86400;
+	cfg->webhook_retry_base_ms = 1000;
+	cfg->max_streams = 256;
+	cfg->stream_heartbeat_s = 15;
 }
 
 static int config_set(struct config *cfg, const struct config_var *v, const char *value, char *err,
@@ -251,6 +263,11 @@ void config_print(const struct config *cfg)
 	              "ISACD_LOG_LEVEL", cfg->log_level, "ISACD_K", (int)cfg->k_anonymity,
 	              "ISACD_REVIEW_SEVERITY", cfg->review_severity, "ISACD_ISAC_NAME",
 	              cfg->isac_name);
+	json_object_set_new(o, "ISACD_WEBHOOK_MAX_AGE_S", json_integer(cfg->webhook_max_age_s));
+	json_object_set_new(o, "ISACD_WEBHOOK_RETRY_BASE_MS",
+	                    json_integer(cfg->webhook_retry_base_ms));
+	json_object_set_new(o, "ISACD_MAX_STREAMS", json_integer(cfg->max_streams));
+	json_object_set_new(o, "ISACD_STREAM_HEARTBEAT_S", json_integer(cfg->stream_heartbeat_s));
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(o);

@@ -12,6 +12,7 @@
 #include "db_feed.h"
 #include "log.h"
 #include "report_schema.h"
+#include "webhook.h"
 
 /* The version of an object as TAXII names it: modified, else created. */
 static const char *feed_object_version(const json_t *o)
@@ -84,6 +85,8 @@ enum err_code feed_publish(PGconn *c, const char *bulletin_id, int version, cons
 		rc = feed_objects(c, seq, tlp, bundle);
 	if (rc == ERR_OK)
 		rc = db_feed_notify(c, seq);
+	if (rc == ERR_OK) /* webhook deliveries commit with the publication */
+		rc = webhook_enqueue(c, seq);
 	json_decref(bundle);
 	return rc;
 }

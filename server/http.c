@@ -29,11 +29,8 @@
 
 /* Every handler file's routes; a request takes the first that matches. */
 static const struct http_route *const http_tables[] = {
-        h_meta_routes,
-        h_reports_routes,
-        h_coord_routes,
-        h_feed_routes,
-        h_taxii_routes,
+        h_meta_routes,       h_reports_routes, h_coord_routes,  h_feed_routes,
+        h_deliveries_routes, h_taxii_routes,   h_stream_routes,
 
 };
 
@@ -235,7 +232,7 @@ static enum MHD_Result http_send(struct http_request *req, struct http_reply *re
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	if (text == NULL) {
+	if (text == NULL && rep->response == NULL) {
 		text = json_dumps(rep->json != NULL ? rep->json : json_object(),
 		                  JSON_COMPACT | JSON_PRESERVE_ORDER);
 		len = text != NULL ? strlen(text) : 0;
@@ -243,9 +240,11 @@ static enum MHD_Result http_send(struct http_request *req, struct http_reply *re
 	json_decref(rep->json);
 	rep->json = NULL;
 	rep->raw = NULL;
-	if (text == NULL)
+	if (text == NULL && rep->response == NULL)
 		return MHD_NO;
-	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	resp = rep->response != NULL /* a stream: its body comes from a callback */
+	               ? rep->response
+	               : MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(text);
 		return MHD_NO;
@@ -528,7 +527,8 @@ int http_start(const struct http_env *env)
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	const struct sockaddr *sa;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME; /* streams park idle connections */
 
 	http_env_ptr = env;
 	memset(&a4, 0, sizeof a4);

@@ -17,10 +17,12 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "http_stream.h"
 #include "log.h"
 #include "migrate.h"
 #include "report_schema.h"
 #include "signer.h"
+#include "webhook.h"
 #include "worker.h"
 
 #define ISACD_VERSION "0.1.0"
@@ -68,8 +70,11 @@ static int main_serve(const struct config *cfg)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by every thread */
 	signal(SIGPIPE, SIG_IGN);
-	if (http_start(&env) != 0 || worker_start(&benv) != 0) {
+	if (http_stream_start(cfg) != 0 || http_start(&env) != 0 || worker_start(&benv) != 0 ||
+	    webhook_start(&benv) != 0) {
+		worker_stop();
 
+		http_stream_stop();
 		http_stop();
 		signer_wipe(&key);
 		return 1;
@@ -78,8 +83,10 @@ static int main_serve(const struct config *cfg)
 	         json_pack("{s:s, s:s}", "server_key_id", key.key_id, "version", ISACD_VERSION));
 	sigwait(&set, &sig);
 	log_msg(LOG_INFO, "signal %d: stopping", sig);
+	http_stream_stop(); /* before http_stop: MHD must not stop with parked streams */
 	http_stop();
 	worker_stop();
+	webhook_stop();
 	db_close();
 	signer_wipe(&key);
 	log_msg(LOG_INFO, "stopped");

@@ -1,0 +1,67 @@
+/*
+ * stream — the events of the live stream (GET /v1/stream) as
+ * Server-Sent Events text.
+ *
+ * A stream is the JSON feed read one item at a time: every event is the
+ * one-item page subscriber_feed() answers, so its data is exactly an item
+ * of GET /v1/bulletins (same entitlement, same filters, same JSON) and its
+ * id is that page's next_cursor — a feed cursor, authenticated and bound to
+ * the subscriber and the subscription. Last-Event-ID and the feed's cursor
+ * parameter therefore take each other's positions. A stream opened without
+ * Last-Event-ID starts at the end of the publication log.
+ *
+ * Every round re-checks the token, so revoking it ends its streams at the
+ * next wake-up or heartbeat. Nothing here knows HTTP or holds SQL; the
+ * transport (waking, suspending, heartbeats) is http_stream.
+ */
+#ifndef ISACD_STREAM_H
+#define ISACD_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "problem.h"
+#include "signer.h"
+
+/* Events, back to back, as they go on the wire. Zero-initialize; stream_text_free. */
+struct stream_text {
+	char *p;
+	size_t len, cap;
+};
+
+struct stream; /* one subscriber's position and filters; opaque */
+
+/*
+ * Open a stream for subscriber (authenticated with token token_id),
+ * narrowed by subscription's filters when not NULL, resuming after
+ * last_event_id when not NULL. Every bound the stream will ever need is
+ * checked here, before anything is sent: ERR_BAD_QUERY (detail names
+ * `subscription` or `Last-Event-ID`) for a subscription that is not the
+ * subscriber's, or an id this server did not issue to this subscriber for
+ * this subscription; ERR_UNAVAILABLE when the database cannot answer.
+ * On ERR_OK *out is the caller's (stream_free) and `first` holds the
+ * opening of the stream: the reconnection delay and, when resuming, the
+ * first batch of missed events.
+ */
+enum err_code stream_open(const struct signer_key *key, const char *subscriber,
+                          const char *token_id, const char *subscription, const char *last_event_id,
+                          struct stream **out, struct stream_text *first, char *detail,
+                          size_t detail_len);
+
+/*
+ * Append to out the events published since the last one appended (a
+ * bounded batch). *more is true when the batch was cut short by its bound:
+ * call again once out is sent. Returns ERR_OK (perhaps with nothing new);
+ * ERR_UNAVAILABLE when the database is away (try again later); anything
+ * else ends the stream: ERR_TOKEN_INVALID (the token was revoked),
+ * ERR_BAD_QUERY (the subscription was revoked), ERR_INTERNAL. Events
+ * appended before a failure are still to be sent.
+ */
+enum err_code stream_next(struct stream *s, struct stream_text *out, bool *more);
+
+/* Append an SSE comment that keeps the connection alive. Returns 0, or -1 (out of memory). */
+int stream_text_heartbeat(struct stream_text *t);
+
+void stream_text_free(struct stream_text *t);
+void stream_free(struct stream *s);
+
+#endif
