@@ -45,4 +45,17 @@ enum err_code coord_org(const char *id, json_t **out);
 enum err_code coord_org_profile(const char *id, const json_t *body, const char *actor,
                                 const char *actor_org, json_t **out, struct jspec_error *err);
 
+/*
+ * Issue a bearer token for a coordinator or subscriber organization,
+ * audited as actor (with actor_org, may be NULL). *out = {"id", "org_id",
+ * "token"}: the token is shown here once and stored only as its SHA-256.
+ * ERR_NOT_FOUND (no such organization), ERR_FORBIDDEN (an operator: they
+ * sign instead), ERR_TOO_LONG (label over 200 bytes).
+ */
+enum err_code coord_token_issue(const char *org_id, const char *label, const char *actor,
+                                const char *actor_org, json_t **out);
+
+/* Revoke a token by id, audited. ERR_NOT_FOUND when absent or already revoked. */
+enum err_code coord_token_revoke(const char *id, const char *actor, const char *actor_org);
+
 #endif

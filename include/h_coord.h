@@ -23,5 +23,7 @@ enum err_code h_coord_subscriber_set(struct http_request *req, struct http_reply
 enum err_code h_coord_subscribe(struct http_request *req, struct http_reply *rep);
 enum err_code h_coord_unsubscribe(struct http_request *req, struct http_reply *rep);
 enum err_code h_coord_recipients(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_token_issue(struct http_request *req, struct http_reply *rep);
+enum err_code h_coord_token_revoke(struct http_request *req, struct http_reply *rep);
 
 #endif

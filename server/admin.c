@@ -24,8 +24,7 @@
 #include "signer.h"
 #include "uuid.h"
 
-#define ADMIN_MAX_OPTS     8
-#define ADMIN_TOKEN_PREFIX "isacd_"
+#define ADMIN_MAX_OPTS 8
 
 struct admin_opts {
 	int n;
@@ -254,11 +253,6 @@ static enum err_code admin_key_revoke_work(PGconn *c, void *ctx)
 	return db_key_revoke(c, ctx);
 }
 
-static enum err_code admin_token_revoke_work(PGconn *c, void *ctx)
-{
-	return db_token_revoke(c, ctx);
-}
-
 /* key-revoke and token-revoke: one required option naming what to revoke. */
 static int admin_revoke(int argc, char **argv, const char *opt,
                         enum err_code (*work)(PGconn *, void *), const char *action)
@@ -281,67 +275,29 @@ static int admin_revoke(int argc, char **argv, const char *opt,
 	return admin_print(json_pack("{s:s, s:b}", opt, id, "revoked", 1));
 }
 
-struct admin_token {
-	char id[UUID_STR_LEN + 1];
-	const char *org_id;
-	const char *label;
-	uint8_t hash[32];
-};
-
-static enum err_code admin_token_insert(PGconn *c, void *ctx)
-{
-	struct admin_token *t = ctx;
-	struct db_org org;
-	enum err_code rc = db_org_get(c, t->org_id, &org);
-
-	if (rc == ERR_OK && strcmp(org.kind, "operator") == 0)
-		rc = ERR_FORBIDDEN; /* operators sign; they have no bearer tokens */
-	if (rc == ERR_OK)
-		rc = db_token_insert(c, t->id, t->org_id, t->hash, t->label);
-	return rc;
-}
-
 static int admin_token_issue(int argc, char **argv)
 {
 	static const char *const allowed[] = {"org", "label", NULL};
 	struct admin_opts o;
-	struct admin_token t;
-	uint8_t raw[32];
-	char token[sizeof ADMIN_TOKEN_PREFIX +
-	           sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	json_t *out = NULL;
+	const char *org;
 	enum err_code rc;
-	int status;
 
 	if (admin_parse(argc, argv, allowed, &o) != 0)
 		return 2;
-	t.org_id = admin_opt(&o, "org");
-	t.label = admin_opt(&o, "label");
-	if (t.org_id == NULL)
+	org = admin_opt(&o, "org");
+	if (org == NULL)
 		return admin_missing(argv[0], "org");
-	if (t.label != NULL && strlen(t.label) > 200)
-		return admin_fail(ERR_TOO_LONG, "--label: at most 200 bytes");
-	uuid_v4(t.id);
-	randombytes_buf(raw, sizeof raw);
-	memcpy(token, ADMIN_TOKEN_PREFIX, sizeof ADMIN_TOKEN_PREFIX - 1);
-	sodium_bin2base64(token + sizeof ADMIN_TOKEN_PREFIX - 1,
-	                  sizeof token - (sizeof ADMIN_TOKEN_PREFIX - 1), raw, sizeof raw,
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	crypto_hash_sha256(t.hash, (const uint8_t *)token, strlen(token));
-	rc = admin_do(admin_token_insert, &t, "token.issued", t.id,
-	              json_pack("{s:s, s:s}", "org_id", t.org_id, "label",
-	                        t.label != NULL ? t.label : ""));
+	rc = coord_token_issue(org, admin_opt(&o, "label"), "cli", NULL, &out);
 	if (rc == ERR_NOT_FOUND)
-		status = admin_fail(rc, "no organization with this id");
-	else if (rc == ERR_FORBIDDEN)
-		status = admin_fail(rc, "operators authenticate by signature, not tokens");
-	else if (rc != ERR_OK)
-		status = admin_fail(rc, "could not issue the token");
-	else
-		status = admin_print(json_pack("{s:s, s:s, s:s}", "id", t.id, "org_id", t.org_id,
-		                               "token", token));
-	sodium_memzero(token, sizeof token);
-	sodium_memzero(raw, sizeof raw);
-	return status;
+		return admin_fail(rc, "no organization with this id");
+	if (rc == ERR_FORBIDDEN)
+		return admin_fail(rc, "operators authenticate by signature, not tokens");
+	if (rc == ERR_TOO_LONG)
+		return admin_fail(rc, "--label: at most 200 bytes");
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not issue the token");
+	return admin_print(out);
 }
 
 /* Write an Ed25519 seed as PKCS#8 PEM for openssl (RFC 8410). */
@@ -546,6 +502,26 @@ static int admin_subscription_remove(int argc, char **argv)
 	return admin_print(json_pack("{s:s, s:b}", "id", id, "revoked", 1));
 }
 
+static int admin_token_revoke(int argc, char **argv)
+{
+	static const char *const allowed[] = {"id", NULL};
+	struct admin_opts o;
+	const char *id;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	id = admin_opt(&o, "id");
+	if (id == NULL)
+		return admin_missing(argv[0], "id");
+	rc = coord_token_revoke(id, "cli", NULL);
+	if (rc == ERR_NOT_FOUND)
+		return admin_fail(rc, "no such live key or token (unknown, or already revoked)");
+	if (rc != ERR_OK)
+		return admin_fail(rc, "could not revoke");
+	return admin_print(json_pack("{s:s, s:b}", "id", id, "revoked", 1));
+}
+
 int admin_audit_main(int argc, char **argv)
 {
 	PGconn *c;
@@ -630,7 +606,7 @@ int admin_main(int argc, char **argv)
 	if (strcmp(argv[0], "token-issue") == 0)
 		return admin_token_issue(argc, argv);
 	if (strcmp(argv[0], "token-revoke") == 0)
-		return admin_revoke(argc, argv, "id", admin_token_revoke_work, "token.revoked");
+		return admin_token_revoke(argc, argv);
 	fprintf(stderr, "isacd admin: unknown command %s\n%s", argv[0], admin_help());
 	return 2;
 }

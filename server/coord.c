@@ -366,3 +366,79 @@ enum err_code coord_org_profile(const char *id, const json_t *body, const char *
 		rc = coord_org(id, out);
 	return rc;
 }
+
+#define COORD_TOKEN_PREFIX "isacd_"
+
+struct coord_token_tx {
+	const char *org_id, *label, *actor, *actor_org, *id;
+	uint8_t hash[32];
+};
+
+static enum err_code coord_token_issue_tx(PGconn *c, void *ctx)
+{
+	struct coord_token_tx *t = ctx;
+	struct db_org org;
+	json_t *detail;
+	enum err_code rc = db_org_get(c, t->org_id, &org);
+
+	if (rc == ERR_OK && strcmp(org.kind, "operator") == 0)
+		rc = ERR_FORBIDDEN; /* operators sign; they have no bearer tokens */
+	if (rc == ERR_OK)
+		rc = db_token_insert(c, t->id, t->org_id, t->hash, t->label);
+	if (rc != ERR_OK)
+		return rc;
+	detail = json_pack("{s:s, s:s, s:s?}", "org_id", t->org_id, "label", t->label, "by_org",
+	                   t->actor_org);
+	rc = db_audit_append(c, t->actor, "token.issued", t->id, detail);
+	json_decref(detail);
+	return rc;
+}
+
+enum err_code coord_token_issue(const char *org_id, const char *label, const char *actor,
+                                const char *actor_org, json_t **out)
+{
+	char id[UUID_STR_LEN + 1];
+	char token[sizeof COORD_TOKEN_PREFIX +
+	           sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	uint8_t raw[32];
+	struct coord_token_tx t = {org_id, label != NULL ? label : "", actor, actor_org, id, {0}};
+	enum err_code rc;
+
+	*out = NULL;
+	if (strlen(t.label) > 200)
+		return ERR_TOO_LONG;
+	uuid_v4(id);
+	randombytes_buf(raw, sizeof raw);
+	memcpy(token, COORD_TOKEN_PREFIX, sizeof COORD_TOKEN_PREFIX - 1);
+	sodium_bin2base64(token + sizeof COORD_TOKEN_PREFIX - 1,
+	                  sizeof token - (sizeof COORD_TOKEN_PREFIX - 1), raw, sizeof raw,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_hash_sha256(t.hash, (const uint8_t *)token, strlen(token));
+	rc = db_tx(coord_token_issue_tx, &t, false);
+	if (rc == ERR_OK)
+		*out = json_pack("{s:s, s:s, s:s}", "id", id, "org_id", org_id, "token", token);
+	sodium_memzero(token, sizeof token);
+	sodium_memzero(raw, sizeof raw);
+	return rc == ERR_OK && *out == NULL ? ERR_INTERNAL : rc;
+}
+
+static enum err_code coord_token_revoke_tx(PGconn *c, void *ctx)
+{
+	const struct coord_token_tx *t = ctx;
+	json_t *detail;
+	enum err_code rc = db_token_revoke(c, t->id);
+
+	if (rc != ERR_OK)
+		return rc;
+	detail = json_pack("{s:s?}", "by_org", t->actor_org);
+	rc = db_audit_append(c, t->actor, "token.revoked", t->id, detail);
+	json_decref(detail);
+	return rc;
+}
+
+enum err_code coord_token_revoke(const char *id, const char *actor, const char *actor_org)
+{
+	struct coord_token_tx t = {NULL, NULL, actor, actor_org, id, {0}};
+
+	return db_tx(coord_token_revoke_tx, &t, false);
+}

@@ -210,6 +210,41 @@ enum err_code h_coord_recipients(struct http_request *req, struct http_reply *re
 	return h_coord_with_body(req, rep, subscriber_recipients);
 }
 
+static const struct jspec_field h_coord_token_spec[] = {
+        {.name = "label", .kind = JSPEC_STRING, .min = 1, .max = 200},
+        {.name = NULL},
+};
+
+enum err_code h_coord_token_issue(struct http_request *req, struct http_reply *rep)
+{
+	struct jspec_error err = {0};
+	json_t *body = NULL;
+	enum err_code rc = req->body_len > 0 ? http_json_body(req, &body) : ERR_OK;
+
+	if (rc == ERR_OK && body != NULL && !jspec_check(body, h_coord_token_spec, &err))
+		rc = h_coord_spec_error(req, &err);
+	if (rc == ERR_OK)
+		rc = coord_token_issue(req->params[0],
+		                       json_string_value(json_object_get(body, "label")),
+		                       req->actor, req->coord.org_id, &rep->json);
+	if (rc == ERR_FORBIDDEN)
+		snprintf(req->err_detail, sizeof req->err_detail,
+		         "operators authenticate by signature, not tokens");
+	if (rc == ERR_OK)
+		rep->status = 201;
+	json_decref(body);
+	return rc;
+}
+
+enum err_code h_coord_token_revoke(struct http_request *req, struct http_reply *rep)
+{
+	enum err_code rc = coord_token_revoke(req->params[0], req->actor, req->coord.org_id);
+
+	if (rc == ERR_OK)
+		rep->json = json_pack("{s:s, s:b}", "id", req->params[0], "revoked", 1);
+	return rc;
+}
+
 const struct http_route h_coord_routes[] = {
         {"GET", "/v1/coord/incidents", AUTH_COORDINATOR, h_coord_incidents, ERRORS_PROBLEM},
         {"GET", "/v1/coord/incidents/{}", AUTH_COORDINATOR, h_coord_incident, ERRORS_PROBLEM},
@@ -234,6 +269,8 @@ const struct http_route h_coord_routes[] = {
          ERRORS_PROBLEM},
         {"PUT", "/v1/coord/bulletins/{}/recipients", AUTH_COORDINATOR, h_coord_recipients,
          ERRORS_PROBLEM},
+        {"POST", "/v1/coord/orgs/{}/tokens", AUTH_COORDINATOR, h_coord_token_issue, ERRORS_PROBLEM},
+        {"DELETE", "/v1/coord/tokens/{}", AUTH_COORDINATOR, h_coord_token_revoke, ERRORS_PROBLEM},
 
         {NULL, NULL, AUTH_NONE, NULL, ERRORS_PROBLEM},
 };

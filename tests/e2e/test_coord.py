@@ -735,3 +735,35 @@ def test_coordinator_actions_are_audited(dsn, base_url, operator, isacd, sql):
     # api.md: written "with the token id and the organization".
     nameless = [row for row in rows if c.org_id not in row[1] and c.org_id not in row[2]]
     assert not nameless, f"audit rows name no coordinator organization ({c.org_id}): {nameless}"
+
+
+def test_coordinator_issues_and_revokes_tokens(coord, sql, dsn, operator, base_url):
+    """Tokens through the API: shown once, stored hashed, work, revocable, audited;
+    operators get none."""
+    sub_org = admin_json(dsn, "org-create", "--kind", "subscriber",
+                         "--name", f"e2e token sub {uuid.uuid4().hex[:8]}")["id"]
+    r = coord.post(f"/v1/coord/orgs/{sub_org}/tokens", {"label": "api-issued"})
+    assert r.status == 201, r
+    issued = r.json()
+    assert set(issued) == {"id", "org_id", "token"} and issued["org_id"] == sub_org
+    token = issued["token"]
+    # stored only as its hash
+    assert sql(f"SELECT count(*) FROM tokens WHERE id = '{issued['id']}'"
+               f" AND token_hash = sha256('{token}'::bytea) AND label = 'api-issued'") == [["1"]]
+    sub = type(coord)(base_url, token)
+    assert sub.get("/v1/bulletins").status == 200
+    assert sub.get("/v1/coord/incidents").status == 403  # a subscriber's token
+    r = coord.request("DELETE", f"/v1/coord/tokens/{issued['id']}")
+    assert r.status == 200, r
+    assert_problem(sub.get("/v1/bulletins"), 401, "token-invalid")
+    assert_problem(coord.request("DELETE", f"/v1/coord/tokens/{issued['id']}"), 404, "not-found")
+    actions = sql(f"SELECT action, actor FROM audit_log WHERE subject = '{issued['id']}'"
+                  " ORDER BY seq")
+    assert actions == [["token.issued", f"token:{coord.token_id}"],
+                       ["token.revoked", f"token:{coord.token_id}"]], actions
+    # operators sign; they get no bearer token
+    op = operator()
+    assert_problem(coord.post(f"/v1/coord/orgs/{op.org_id}/tokens"), 403, "forbidden")
+    assert_problem(coord.post(f"/v1/coord/orgs/{uuid.uuid4()}/tokens"), 404, "not-found")
+    assert_problem(coord.post(f"/v1/coord/orgs/{sub_org}/tokens", {"label": ""}), 422,
+                   "too-short", "/label")
