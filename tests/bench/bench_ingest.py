@@ -9,6 +9,9 @@ bounded in count and time:
   - signed GET /v1/reports/{id},
   - how long the worker needs to turn the reports into bulletins after the
     ingest phase (anonymize, STIX, store; it runs alongside ingest too),
+  - paging a subscriber through the JSON feed and a TAXII collection from
+    the first page to the last (keyset: the last page should cost what the
+    first does),
 and the server's peak resident memory. Prints a table; exits non-zero only
 if the server misbehaves (a non-2xx answer), never for being slow.
 
@@ -43,11 +46,11 @@ REPORT = {
     "title": "Ransomware on billing servers",
     "summary": "Encrypted billing servers; initial access via a phishing e-mail. " * 8,
     "incident_type": "ransomware",
-    "severity": "high",
+    "severity": "low",
     "sector": "electric_power",
     "detected_at": "2026-11-25T06:10:00Z",
     "phase": "early_warning",
-    "tlp": "AMBER",
+    "tlp": "GREEN",  # published at once, so the feeds have something to page
     "impact": {"class": "moderate", "description": "Billing delayed"},
     "indicators": [
         {"type": "ipv4", "value": f"203.0.113.{i}", "role": "attacker"} for i in range(1, 21)
@@ -110,6 +113,52 @@ def run_phase(name, threads, per_thread, make_request, deadline_s):
     print(f"{name:<34} {len(lat):>6} req {len(lat) / wall:>8.1f} req/s   "
           f"p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms   errors {len(errors)}")
     return errors
+
+
+def page_through(url_of, token, seconds):
+    """GET pages until the last; returns (pages, items, first-page ms, last-page ms)."""
+    import urllib.request
+    pages, items, times, cursor = 0, 0, [], None
+    stop_at = time.monotonic() + seconds
+    while time.monotonic() < stop_at:
+        req = urllib.request.Request(url_of(cursor), headers={
+            "Authorization": f"Bearer {token}", "Accept": "application/taxii+json;version=2.1"})
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body = json.loads(r.read())
+        times.append((time.perf_counter() - t0) * 1000)
+        pages += 1
+        got = body.get("bulletins", body.get("objects", []))
+        items += len(got)
+        cursor = body.get("next") if "objects" in body else body.get("next_cursor")
+        if not got or not body.get("more", False):
+            break
+    return pages, items, times[0], times[-1], statistics.median(times)
+
+
+def feed_figures(env, base, seconds, failures):
+    """Page a subscriber through the JSON feed and a TAXII collection, first to last page."""
+    import urllib.parse
+    sub = cli(env, "admin", "org-create", "--kind", "subscriber", "--name", "Bench Subscriber")
+    token = cli(env, "admin", "token-issue", "--org", sub["id"])["token"]
+    cli(env, "admin", "subscriber-set", "--org", sub["id"], "--clearance", "CLEAR,GREEN")
+    q = urllib.parse.quote
+    pages, items, first, last, median = page_through(
+        lambda c: f"{base}/v1/bulletins?limit=50" + (f"&cursor={q(c)}" if c else ""), token,
+        seconds)
+    print(f"{'JSON feed, 50 per page':<34} {items:>6} bulletins in {pages} pages;"
+          f" first page {first:6.2f} ms, median {median:6.2f} ms, last {last:6.2f} ms")
+    if items == 0:
+        failures.append("JSON feed empty")
+    green = "ad0652c7-28a7-4806-967c-c41ee839aabd"  # the TLP:GREEN collection
+    for attempt in ("", " (again)"):
+        pages, items, first, last, median = page_through(
+            lambda c: f"{base}/taxii2/api/collections/{green}/objects/?limit=200"
+                      + (f"&next={q(c)}" if c else ""), token, seconds)
+        print(f"{'TAXII objects, 200 per page' + attempt:<34} {items:>6} objects in {pages}"
+              f" pages; first page {first:6.2f} ms, median {median:6.2f} ms, last {last:6.2f} ms")
+    if items == 0:
+        failures.append("TAXII collection empty")
 
 
 def main():
@@ -193,6 +242,7 @@ def main():
               f" {pending == 0} {time.perf_counter() - drain_t0:6.2f} s after the ingest phase")
         if pending != 0:
             failures.append("outbox not drained")
+        feed_figures(env, base, args.seconds, failures)
         print(f"{'server peak RSS (VmHWM)':<34} {rss_kib(server.pid, 'VmHWM') / 1024:8.1f} MiB;"
               f" now {rss_kib(server.pid, 'VmRSS') / 1024:.1f} MiB")
     finally:
