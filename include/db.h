@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include "problem.h"
+#include "uuid.h"
 
 struct db_stmt {
 	const char *name; /* unique across the server, prefixed by its aggregate */
@@ -99,5 +100,12 @@ void db_get_text(const PGresult *r, int row, int col, char *out, size_t out_len)
  */
 enum err_code db_json_row(PGconn *c, const char *stmt, int n, const char *const *vals,
                           json_t **out);
+
+/*
+ * Execute a statement of one uuid parameter (key) that yields at most one
+ * row whose first column is a uuid, copied into out. ERR_NOT_FOUND for a
+ * malformed key or no row; else db_exec's codes.
+ */
+enum err_code db_uuid_row(PGconn *c, const char *stmt, const char *key, char out[UUID_STR_LEN + 1]);
 
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "uuid.h"
 
 #define DB_TX_ATTEMPTS 5
 
@@ -358,6 +359,25 @@ enum err_code db_json_row(PGconn *c, const char *stmt, int n, const char *const 
 			rc = ERR_NOT_FOUND;
 		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
 			rc = ERR_INTERNAL;
+	}
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_uuid_row(PGconn *c, const char *stmt, const char *key, char out[UUID_STR_LEN + 1])
+{
+	const char *v[1] = {key};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	if (!uuid_parse(key, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, stmt, 1, v, NULL, NULL, &r);
+	if (rc == ERR_OK) {
+		if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+			db_get_text(r, 0, 0, out, UUID_STR_LEN + 1);
+		else
+			rc = ERR_NOT_FOUND;
 	}
 	PQclear(r);
 	return rc;

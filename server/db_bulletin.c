@@ -415,18 +415,7 @@ enum err_code db_bulletin_view(PGconn *c, const char *bulletin_id, json_t **out)
 
 enum err_code db_bulletin_of_incident(PGconn *c, const char *incident_id, char id[UUID_STR_LEN + 1])
 {
-	const char *v[1] = {incident_id};
-	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "bulletin_of_incident", 1, v, NULL, NULL, &r);
-
-	if (rc == ERR_OK) {
-		if (PQntuples(r) == 1)
-			db_get_text(r, 0, 0, id, UUID_STR_LEN + 1);
-		else
-			rc = ERR_NOT_FOUND;
-	}
-	PQclear(r);
-	return rc;
+	return db_uuid_row(c, "bulletin_of_incident", incident_id, id);
 }
 
 enum err_code db_outbox_claim(PGconn *c, const char *kind, const char *worker, long long *job_id,
@@ -503,19 +492,5 @@ enum err_code db_coord_indicators(PGconn *c, const char *like, const char *after
 
 enum err_code db_report_latest(PGconn *c, const char *report_id, char latest[UUID_STR_LEN + 1])
 {
-	const char *v[1] = {report_id};
-	PGresult *r = NULL;
-	enum err_code rc;
-
-	if (!uuid_parse(report_id, NULL))
-		return ERR_NOT_FOUND;
-	rc = db_exec(c, "report_latest", 1, v, NULL, NULL, &r);
-	if (rc == ERR_OK) {
-		if (PQntuples(r) == 1)
-			db_get_text(r, 0, 0, latest, UUID_STR_LEN + 1);
-		else
-			rc = ERR_NOT_FOUND;
-	}
-	PQclear(r);
-	return rc;
+	return db_uuid_row(c, "report_latest", report_id, latest);
 }

@@ -115,21 +115,7 @@ enum err_code db_seen_signature_purge(PGconn *c, unsigned max_age_s)
 
 enum err_code db_incident_lock(PGconn *c, const char *incident_id, char owner[UUID_STR_LEN + 1])
 {
-	const char *v[1] = {incident_id};
-	PGresult *r = NULL;
-	enum err_code rc;
-
-	if (!uuid_parse(incident_id, NULL))
-		return ERR_NOT_FOUND;
-	rc = db_exec(c, "incident_lock", 1, v, NULL, NULL, &r);
-	if (rc == ERR_OK) {
-		if (PQntuples(r) == 1)
-			db_get_text(r, 0, 0, owner, UUID_STR_LEN + 1);
-		else
-			rc = ERR_NOT_FOUND;
-	}
-	PQclear(r);
-	return rc;
+	return db_uuid_row(c, "incident_lock", incident_id, owner);
 }
 
 enum err_code db_incident_insert(PGconn *c, const char *id, const char *org_id, const char *at,
