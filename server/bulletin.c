@@ -423,7 +423,16 @@ static enum err_code bulletin_apply_edit(PGconn *c, const struct bulletin_action
 
 		if (text == NULL)
 			continue;
+		/* the old text's redactions go with it; the new text brings its own */
+		for (size_t j = json_array_size(redactions); j-- > 0;) {
+			const char *field = json_string_value(
+			        json_object_get(json_array_get(redactions, j), "field"));
+			if (field != NULL && strcmp(field, fields[i].pointer) == 0)
+				json_array_remove(redactions, j);
+		}
+
 		clean = anonymize_text(text, &rep->org, json_object_get(src.doc, "contacts"),
+
 		                       fields[i].pointer, redactions);
 		if (clean == NULL) {
 			rc = ERR_INTERNAL;

@@ -406,6 +406,7 @@ def test_edit_is_scrubbed_again(coord, operator):
     assert e["versions"][-1]["version"] == 2 and e["versions"][-1]["source"] == "edit", e
     assert e["signature"] is None
 
+
     bundle = coord.bundle(b["id"])
     assert bundle.header("Isacd-Bulletin-Version") == "2" and not bundle.header("Isacd-Signature")
     text = bundle.body.decode()
@@ -421,6 +422,12 @@ def test_edit_is_scrubbed_again(coord, operator):
                     {"impact_description": f"Ask {email} for details."})
     assert r.status == 200 and r.json()["version"] == 3, r
     assert email not in json.dumps(r.json()["stix"]), r.json()["stix"]
+    # a second edit of the summary: the first edit's summary redactions go with its text
+    r2 = coord.patch(f"/v1/coord/bulletins/{b['id']}", {"summary": "Plain text, nothing to hide."})
+    assert r2.status == 200, r2
+    again = {(x["field"], x["original"]) for x in r2.json()["draft"]["redactions"]}
+    assert not any(f == "/summary" for f, _ in again), r2.json()["draft"]["redactions"]
+    assert ("/title", op.name) in again, r2.json()["draft"]["redactions"]
 
 
 @pytest.mark.parametrize("body, status, slug, pointer", [
