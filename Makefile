@@ -2,7 +2,8 @@
 #
 #   make            release build (build/release/isacd)
 #   make run        install deps, build, start ./var PostgreSQL, migrate, seed demo, serve
-#   make test       install deps, build, unit tests, e2e tests against a real PostgreSQL
+#   make test       install deps, build, unit tests, e2e tests against a real PostgreSQL,
+#                   then the dashboard's browser tests (headless Debian chromium)
 #   make san        ASan+UBSan build (build/san/isacd); `make test SAN=1` runs the suite on it
 #   make bench      benchmarks with printed figures
 #   make lint       clang-format check and cppcheck
@@ -38,7 +39,9 @@ LDFLAGS += $(LDFLAGS_MODE)
 
 SRC      := $(wildcard server/*.c)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
-OBJ      := $(SRC:server/%.c=$(B)/obj/%.o) $(B)/obj/embedded_migrations.o
+WEB      := $(sort $(wildcard web/*))
+OBJ      := $(SRC:server/%.c=$(B)/obj/%.o) $(B)/obj/embedded_migrations.o \
+            $(B)/obj/embedded_web.o
 LIBOBJ   := $(filter-out $(B)/obj/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/%)
@@ -63,6 +66,14 @@ $(B)/gen/embedded_migrations.c: $(MIGRATIONS) deploy/embed.sh
 $(B)/obj/embedded_migrations.o: $(B)/gen/embedded_migrations.c | $(B)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# the dashboard (web/*), served from the binary at /dashboard/
+$(B)/gen/embedded_web.c: $(WEB) deploy/embed.sh
+	@mkdir -p $(@D)
+	deploy/embed.sh embed_web $@ $(WEB)
+
+$(B)/obj/embedded_web.o: $(B)/gen/embedded_web.c | $(B)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
 $(B)/isacd: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -76,6 +87,13 @@ unit: $(UNIT_BIN)
 e2e: $(B)/isacd
 	ISACD_BIN=$(CURDIR)/$(B)/isacd PY=$(PY) tests/e2e/run.sh
 
+# dashboard tests: playwright-core driving Debian's /usr/bin/chromium (never a downloaded browser)
+browser: $(B)/isacd
+	@deploy/install-deps.sh --browser
+	@[ tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json ] || \
+		(cd tests/browser && npm ci --no-audit --no-fund)
+	ISACD_BIN=$(CURDIR)/$(B)/isacd PY=$(PY) tests/browser/run.sh
+
 san:
 	$(MAKE) SAN=1 all
 
@@ -87,6 +105,7 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory browser
 
 unit-bins: $(UNIT_BIN)
 

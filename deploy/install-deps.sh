@@ -6,7 +6,9 @@
 # missing; otherwise prints one line saying what it installed.
 #
 # Usage: deploy/install-deps.sh [--browser] [--lint] [--check]
-#   --browser  also chromium, nodejs and npm (dashboard tests)
+#   --browser  also chromium, nodejs and npm (dashboard tests); npm only when no
+#              npm command exists (a Node.js package that bundles npm, such as
+#              NodeSource's, conflicts with Debian's npm package)
 #   --lint     also clang-format and cppcheck (make lint)
 #   --check    install nothing: list missing packages, exit 1 if any
 set -euo pipefail
@@ -22,7 +24,10 @@ check_only=0
 
 for arg in "$@"; do
 	case "$arg" in
-	--browser) PKGS+=(chromium nodejs npm) ;;
+	--browser)
+		PKGS+=(chromium nodejs)
+		command -v npm >/dev/null 2>&1 || PKGS+=(npm)
+		;;
 	--lint) PKGS+=(clang-format cppcheck) ;;
 	--check) check_only=1 ;;
 	-h | --help)

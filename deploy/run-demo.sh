@@ -100,7 +100,7 @@ cat <<EOF
  isacd demo
 --------------------------------------------------------------------------------
  API base:    $ISACD_PUBLIC_URL
- Dashboard:   $ISACD_PUBLIC_URL/dashboard/   (not built yet)
+ Dashboard:   $ISACD_PUBLIC_URL/dashboard/   (sign in with the coordinator token below)
  Database:    $ISACD_DATABASE_URL   (deploy/pg.sh psql var)
 
  Coordinator token (Demo Coordination Centre), also in $DEMO/coordinator.token:

@@ -18,4 +18,7 @@ struct embed_file {
 /* migrations/NNNN_*.sql in name order */
 extern const struct embed_file embed_migrations[];
 
+/* the files of web/ (the dashboard: index.html, app.js, style.css) in name order */
+extern const struct embed_file embed_web[];
+
 #endif
