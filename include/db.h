@@ -108,4 +108,14 @@ enum err_code db_json_row(PGconn *c, const char *stmt, int n, const char *const 
  */
 enum err_code db_uuid_row(PGconn *c, const char *stmt, const char *key, char out[UUID_STR_LEN + 1]);
 
+/*
+ * Execute a statement whose rows carry JSON text in their first column;
+ * *out receives them as a JSON array (new reference; NULL on failure).
+ * With last non-NULL, the last row's second column (a page's position) is
+ * copied there as text; last is left alone when there are no rows.
+ * ERR_INTERNAL for a row that does not parse, else db_exec's codes.
+ */
+enum err_code db_json_rows(PGconn *c, const char *stmt, int n, const char *const *vals,
+                           json_t **out, char *last, size_t last_len);
+
 #endif

@@ -53,7 +53,9 @@ static const struct config_var config_vars[] = {
         {"ISACD_WEBHOOK_RETRY_BASE_MS", CT_UINT, offsetof(struct config, webhook_retry_base_ms), 0,
          10, 3600000, "first webhook retry delay, ms (doubles per attempt, with jitter)"},
         {"ISACD_MAX_STREAMS", CT_UINT, offsetof(struct config, max_streams), 0, 1, 900,
-         "concurrent GET /v1/stream connections; beyond them 503"},
+         "concurrent GET /v1/stream connections; beyond them 503"}, /* ≤ 900: MHD admits 1000
+                                                                       connections, room stays for
+                                                                       requests */
         {"ISACD_STREAM_HEARTBEAT_S", CT_UINT, offsetof(struct config, stream_heartbeat_s), 0, 1,
          300, "seconds between keep-alive comments on streams"},
 

@@ -382,3 +382,31 @@ enum err_code db_uuid_row(PGconn *c, const char *stmt, const char *key, char out
 	PQclear(r);
 	return rc;
 }
+
+enum err_code db_json_rows(PGconn *c, const char *stmt, int n, const char *const *vals,
+                           json_t **out, char *last, size_t last_len)
+{
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	*out = json_array();
+	if (*out == NULL)
+		return ERR_INTERNAL;
+	rc = db_exec(c, stmt, n, vals, NULL, NULL, &r);
+	for (int i = 0; rc == ERR_OK && i < PQntuples(r); i++) {
+		json_t *row = json_loads(PQgetvalue(r, i, 0), 0, NULL);
+		if (row == NULL) {
+			rc = ERR_INTERNAL;
+			break;
+		}
+		json_array_append_new(*out, row);
+		if (last != NULL)
+			db_get_text(r, i, 1, last, last_len);
+	}
+	PQclear(r);
+	if (rc != ERR_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}

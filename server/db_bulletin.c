@@ -465,29 +465,10 @@ enum err_code db_coord_indicators(PGconn *c, const char *like, const char *after
 {
 	char lim[16];
 	const char *v[3] = {like, after, lim};
-	PGresult *r = NULL;
-	enum err_code rc;
 
-	*out = json_array();
 	last_key[0] = '\0';
-	if (*out == NULL)
-		return ERR_INTERNAL;
 	snprintf(lim, sizeof lim, "%d", limit);
-	rc = db_exec(c, "coord_indicators", 3, v, NULL, NULL, &r);
-	for (int i = 0; rc == ERR_OK && i < PQntuples(r); i++) {
-		json_t *row = json_loads(PQgetvalue(r, i, 0), 0, NULL);
-		if (row == NULL)
-			rc = ERR_INTERNAL;
-		else
-			json_array_append_new(*out, row);
-		db_get_text(r, i, 1, last_key, last_key_len);
-	}
-	PQclear(r);
-	if (rc != ERR_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return rc;
+	return db_json_rows(c, "coord_indicators", 3, v, out, last_key, last_key_len);
 }
 
 enum err_code db_report_latest(PGconn *c, const char *report_id, char latest[UUID_STR_LEN + 1])

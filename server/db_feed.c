@@ -206,32 +206,16 @@ enum err_code db_subscription_filters(PGconn *c, const char *id, const char *org
 enum err_code db_feed_page(PGconn *c, const char *subscriber, long long after, int limit,
                            const struct db_feed_filter *f, json_t **out, long long *last)
 {
-	char after_s[24], limit_s[16];
+	char after_s[24], limit_s[16], seq[24];
 	const char *v[6] = {subscriber,         after_s,       limit_s,
 	                    f->severities_json, f->types_json, f->sectors_json};
-	PGresult *r = NULL;
 	enum err_code rc;
 
 	snprintf(after_s, sizeof after_s, "%lld", after);
 	snprintf(limit_s, sizeof limit_s, "%d", limit);
-	*out = json_array();
-	if (*out == NULL)
-		return ERR_INTERNAL;
-	rc = db_exec(c, "feed_page", 6, v, NULL, NULL, &r);
-	for (int i = 0; rc == ERR_OK && i < PQntuples(r); i++) {
-		json_t *row = json_loads(PQgetvalue(r, i, 0), 0, NULL);
-		if (row == NULL) {
-			rc = ERR_INTERNAL;
-			break;
-		}
-		json_array_append_new(*out, row);
-		*last = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-	}
-	PQclear(r);
-	if (rc != ERR_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
+	rc = db_json_rows(c, "feed_page", 6, v, out, seq, sizeof seq);
+	if (rc == ERR_OK && json_array_size(*out) > 0)
+		*last = strtoll(seq, NULL, 10);
 	return rc;
 }
 

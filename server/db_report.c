@@ -213,27 +213,9 @@ enum err_code db_coord_incidents(PGconn *c, const struct db_incident_filter *f, 
 	char limit[16];
 	const char *v[9] = {f->sector,     f->severity, f->phase,    f->status, f->review,
 	                    f->title_like, f->after_ts, f->after_id, limit};
-	PGresult *r = NULL;
-	enum err_code rc;
 
-	*out = json_array();
-	if (*out == NULL)
-		return ERR_INTERNAL;
 	snprintf(limit, sizeof limit, "%d", f->limit);
-	rc = db_exec(c, "coord_incidents", 9, v, NULL, NULL, &r);
-	for (int i = 0; rc == ERR_OK && i < PQntuples(r); i++) {
-		json_t *row = json_loads(PQgetvalue(r, i, 0), 0, NULL);
-		if (row == NULL)
-			rc = ERR_INTERNAL;
-		else
-			json_array_append_new(*out, row);
-	}
-	PQclear(r);
-	if (rc != ERR_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return rc;
+	return db_json_rows(c, "coord_incidents", 9, v, out, NULL, 0);
 }
 
 enum err_code db_coord_incident(PGconn *c, const char *id, json_t **out)

@@ -231,31 +231,15 @@ enum err_code db_webhook_next_due(PGconn *c, long long *ms, bool *any)
 enum err_code db_delivery_list(PGconn *c, const struct db_delivery_query *q, json_t **out,
                                long long *last)
 {
-	char before_s[24], limit_s[16];
+	char before_s[24], limit_s[16], seq[24];
 	const char *v[4] = {q->state, q->subscription, q->before > 0 ? before_s : NULL, limit_s};
-	PGresult *r = NULL;
 	enum err_code rc;
 
 	snprintf(before_s, sizeof before_s, "%lld", q->before);
 	snprintf(limit_s, sizeof limit_s, "%d", q->limit);
-	*out = json_array();
-	if (*out == NULL)
-		return ERR_INTERNAL;
-	rc = db_exec(c, "delivery_list", 4, v, NULL, NULL, &r);
-	for (int i = 0; rc == ERR_OK && i < PQntuples(r); i++) {
-		json_t *row = json_loads(PQgetvalue(r, i, 0), 0, NULL);
-		if (row == NULL) {
-			rc = ERR_INTERNAL;
-			break;
-		}
-		json_array_append_new(*out, row);
-		*last = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-	}
-	PQclear(r);
-	if (rc != ERR_OK) {
-		json_decref(*out);
-		*out = NULL;
-	}
+	rc = db_json_rows(c, "delivery_list", 4, v, out, seq, sizeof seq);
+	if (rc == ERR_OK && json_array_size(*out) > 0)
+		*last = strtoll(seq, NULL, 10);
 	return rc;
 }
 

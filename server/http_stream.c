@@ -22,7 +22,6 @@
  */
 #include "http_stream.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <microhttpd.h>
@@ -38,13 +37,9 @@
 #include "db.h"
 #include "log.h"
 
-#define HTTP_STREAM_MAX_DEFAULT   256
-#define HTTP_STREAM_MAX_LIMIT     900 /* MHD admits 1000 connections: keep room for requests */
-#define HTTP_STREAM_HEARTBEAT_S   15
-#define HTTP_STREAM_HEARTBEAT_MAX 300
-#define HTTP_STREAM_DRAIN_S       5 /* at shutdown, how long streams get to end */
-#define HTTP_STREAM_BLOCK         (16 * 1024)
-#define HTTP_STREAM_POLL_MS       1000
+#define HTTP_STREAM_DRAIN_S 5 /* at shutdown, how long streams get to end */
+#define HTTP_STREAM_BLOCK   (16 * 1024)
+#define HTTP_STREAM_POLL_MS 1000
 
 struct http_stream {
 	struct http_stream *prev, *next; /* the registry, under http_stream_lock */
@@ -67,8 +62,8 @@ static unsigned http_stream_count; /* reservations and live streams */
 static bool http_stream_accepting;
 static atomic_bool http_stream_stopping;
 
-static unsigned http_stream_max = HTTP_STREAM_MAX_DEFAULT;
-static unsigned http_stream_heartbeat_s = HTTP_STREAM_HEARTBEAT_S;
+static unsigned http_stream_max; /* from the configuration, at start */
+static unsigned http_stream_heartbeat_s;
 static bool http_stream_started;
 static pthread_t http_stream_thread;
 static int http_stream_pipe[2] = {-1, -1}; /* wakes the listener at shutdown */
