@@ -76,7 +76,7 @@ struct http_request {
 	} hdr_cache[HTTP_HDR_CACHE];
 };
 
-#define HTTP_REPLY_HEADERS 4
+#define HTTP_REPLY_HEADERS 6
 
 struct http_reply {
 	unsigned status; /* 0: 200 */

@@ -217,7 +217,17 @@ int http_reply_header(struct http_reply *rep, const char *name, const char *valu
 	return 0;
 }
 
+/* Whether the handler set header `name` itself (names compared case-insensitively). */
+static bool http_reply_has(const struct http_reply *rep, const char *name)
+{
+	for (size_t i = 0; i < rep->n_headers; i++)
+		if (strcasecmp(rep->header_name[i], name) == 0)
+			return true;
+	return false;
+}
+
 const char *http_query(struct http_request *req, const char *name)
+
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
@@ -254,7 +264,9 @@ static enum MHD_Result http_send(struct http_request *req, struct http_reply *re
 	                        : problem                    ? "application/problem+json"
 	                                                     : "application/json");
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!http_reply_has(rep, "Cache-Control"))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (rep->location[0] != '\0')
 		MHD_add_response_header(resp, "Location", rep->location);
