@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,6 +535,24 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
 	*req_cls = NULL;
 }
 
+/*
+ * libmicrohttpd's own messages (a client gone mid-response, a malformed
+ * request it answers itself) as JSON log lines like ours, not free text on
+ * stderr. They describe clients and the network, hence info, not error.
+ */
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_emit(LOG_INFO, "libmicrohttpd", json_pack("{s:s}", "detail", line));
+}
+
 int http_start(const struct http_env *env)
 {
 	struct sockaddr_in6 a6;
@@ -562,7 +581,9 @@ int http_start(const struct http_env *env)
 	        MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
 	        http_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	        (size_t)(64 * 1024), MHD_OPTION_END);
+	        (size_t)(64 * 1024), MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+	        MHD_OPTION_END);
+
 	if (http_daemon == NULL) {
 		log_msg(LOG_ERROR, "cannot listen on %s port %u", env->cfg->listen_addr,
 		        (unsigned)env->cfg->port);
@@ -575,6 +596,7 @@ int http_start(const struct http_env *env)
 }
 
 void http_stop(void)
+
 {
 	if (http_daemon != NULL) {
 		MHD_stop_daemon(http_daemon);
