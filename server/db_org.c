@@ -56,7 +56,9 @@ const struct db_stmt db_org_stmts[] = {
 	 1},
 		{"org_view",
 	 "SELECT json_build_object('id', o.id, 'kind', o.kind, 'name', o.name, 'sector', o.sector,"
-	 " 'region', o.region, 'created_at', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	 	 " 'region', o.region, 'created_at', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	 " 'regime', CASE WHEN o.kind = 'operator' THEN o.regime END,"
+
 	 " 'profile', json_build_object("
 	 "'domains', coalesce((SELECT json_agg(domain ORDER BY domain) FROM org_domains WHERE org_id = o.id), '[]'),"
 	 " 'ranges', coalesce((SELECT json_agg(range::text ORDER BY range) FROM org_ranges WHERE org_id = o.id), '[]'),"

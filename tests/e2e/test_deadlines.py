@@ -258,8 +258,10 @@ def test_overdue_filter_pages(coord, operator):
 
 def test_custom_regime_moves_due_at(coord, operator, sql):
     op = operator()
+    assert coord.ok("GET", f"/v1/coord/orgs/{op.org_id}")["regime"] == "default"
     name = f"strict-{secrets.token_hex(3)}"
     body = {"early_warning_s": 3600, "notification_s": 7200, "final_s": 86400}
+
     r = coord.put(f"/v1/coord/regimes/{name}", body)
     assert r.status == 200, r
     assert r.json() == dict(name=name, organizations=0, **body)
@@ -274,6 +276,9 @@ def test_custom_regime_moves_due_at(coord, operator, sql):
     r = coord.put(f"/v1/coord/orgs/{op.org_id}/regime", {"regime": name})
     assert r.status == 200, r
     assert r.json() == {"org_id": op.org_id, "regime": name}
+    assert coord.ok("GET", f"/v1/coord/orgs/{op.org_id}")["regime"] == name
+    assert coord.ok("GET", f"/v1/coord/orgs/{coord.org_id}")["regime"] is None
+
 
     after = coord.incident(a["incident_id"])
     assert after["deadline"]["regime"] == name
