@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import feedworld
+import conftest
 from conftest import assert_problem
 from feedworld import SECTOR_A, SECTOR_B, SECTOR_LONE, entitled, feed_all
 
@@ -81,14 +82,7 @@ class Receiver:
 
 
 def wait_for(what, predicate, timeout=WAIT_S):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(POLL_S)
+    return conftest.wait_for(what, predicate, timeout, POLL_S)
 
 
 @pytest.fixture(scope="module")
