@@ -161,6 +161,61 @@ def feed_figures(env, base, seconds, failures):
         failures.append("TAXII collection empty")
 
 
+def coord_figures(env, base, seconds, failures):
+    """Page a coordinator through the queue, the bulletin list and the audit log,
+    and time the statistics, at the size the ingest phase left."""
+    import urllib.parse
+    import urllib.request
+    org = cli(env, "admin", "org-create", "--kind", "coordinator", "--name", "Bench Coordinator")
+    token = cli(env, "admin", "token-issue", "--org", org["id"])["token"]
+    q = urllib.parse.quote
+
+    def get(url):
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body = json.loads(r.read())
+        return body, (time.perf_counter() - t0) * 1000
+
+    def walk(label, path, items_key, next_key, next_param):
+        pages, items, times, pos = 0, 0, [], None
+        stop_at = time.monotonic() + seconds
+        while time.monotonic() < stop_at:
+            sep = "&" if "?" in path else "?"
+            body, ms = get(base + path + (f"{sep}{next_param}={q(str(pos))}" if pos else ""))
+            times.append(ms)
+            pages += 1
+            items += len(body[items_key])
+            pos = body.get(next_key)
+            if pos is None:
+                break
+        print(f"{label:<34} {items:>6} {items_key} in {pages} pages; first page {times[0]:6.2f} ms,"
+              f" median {statistics.median(times):6.2f} ms, last {times[-1]:6.2f} ms")
+        if items == 0:
+            failures.append(f"{label}: empty")
+
+    walk("coord queue, 50 per page", "/v1/coord/incidents?limit=50", "incidents",
+         "next_cursor", "cursor")
+    walk("coord queue, overdue=false filter", "/v1/coord/incidents?limit=50&overdue=false", "incidents",
+         "next_cursor", "cursor")
+    walk("coord bulletin list, 50 per page", "/v1/coord/bulletins?limit=50", "bulletins",
+         "next_cursor", "cursor")
+    walk("coord audit log, 200 per page", "/v1/coord/audit?limit=200", "entries",
+         "next_before", "before")
+    times = [get(base + "/v1/coord/stats?weeks=104")[1] for _ in range(5)]
+    print(f"{'coord stats, 104 weeks (5 runs)':<34} median {statistics.median(times):6.2f} ms,"
+          f" max {max(times):6.2f} ms")
+    req = urllib.request.Request(base + "/v1/coord/audit/verify", method="POST", data=b"",
+                                 headers={"Authorization": f"Bearer {token}"})
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=120) as r:
+        v = json.loads(r.read())
+    print(f"{'coord audit chain verification':<34} {v['checked']:>6} entries in"
+          f" {(time.perf_counter() - t0) * 1000:8.1f} ms; ok {v['ok']}")
+    if not v["ok"]:
+        failures.append("audit chain broken")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=4)
@@ -243,6 +298,7 @@ def main():
         if pending != 0:
             failures.append("outbox not drained")
         feed_figures(env, base, args.seconds, failures)
+        coord_figures(env, base, args.seconds, failures)
         print(f"{'server peak RSS (VmHWM)':<34} {rss_kib(server.pid, 'VmHWM') / 1024:8.1f} MiB;"
               f" now {rss_kib(server.pid, 'VmRSS') / 1024:.1f} MiB")
     finally:
