@@ -152,9 +152,10 @@ export function parseDuration(text) {
   return Number(m[1]) * mult;
 }
 
-// Seconds -> the shortest exact "Nd"/"Nh"/"Nm"/"Ns".
+// Seconds -> an exact "Nd" (a week or more), "Nh", "Nm" or "Ns": 86400 -> "24h", 2592000 -> "30d".
 export function shortDuration(sec) {
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]]) {
+  if (sec % 86400 === 0 && sec >= 7 * 86400) return `${sec / 86400}d`;
+  for (const [unit, size] of [['h', 3600], ['m', 60]]) {
     if (sec % size === 0) return `${sec / size}${unit}`;
   }
   return `${sec}s`;

@@ -108,8 +108,8 @@ function renderIncident(inc) {
 
 function orgCard(org) {
   const o = org || {};
-  return h('section', { class: 'card', 'aria-labelledby': 'org-h' },
-    h('h2', { id: 'org-h' }, 'Reporting organization'),
+  return h('section', { class: 'card', 'aria-labelledby': 'reporter-h' },
+    h('h2', { id: 'reporter-h' }, 'Reporting organization'),
     dl([['Name', o.id ? h('a', { href: `#/orgs/${encodeURIComponent(o.id)}` }, o.name || o.id) : (o.name || '—')],
       ['Sector', human(o.sector)], ['Region', human(o.region)], ['Id', h('code', {}, o.id || '—')]]));
 }

@@ -300,9 +300,9 @@ function renderOrg() {
   $('org-h').textContent = o.name;
   document.title = `${o.name} · isacd`;
   setText($('org-error'), '');
+  const chips = h('p', { class: 'chips' }, badge('kind', o.kind), o.sector ? h('span', { class: 'chip' }, human(o.sector)) : null,
+    o.region ? h('span', { class: 'chip' }, human(o.region)) : null);
   const parts = [
-    h('p', { class: 'chips' }, badge('kind', o.kind), o.sector ? h('span', { class: 'chip' }, human(o.sector)) : null,
-      o.region ? h('span', { class: 'chip' }, human(o.region)) : null),
     h('section', { class: 'card', 'aria-labelledby': 'about-h' }, h('h2', { id: 'about-h' }, 'About'),
       dl([['Kind', human(o.kind)], ['Sector', human(o.sector)], ['Region', human(o.region)],
         ['Created', when(o.created_at)], ['Id', h('code', {}, o.id)]])),
@@ -310,7 +310,7 @@ function renderOrg() {
   if (o.kind === 'operator') parts.push(regimeSection(o), keysSection(o), profileSection(o));
   if (o.kind === 'subscriber' && one.sub) parts.push(clearanceSection(one.sub), subscriptionsSection(one.sub));
   if (o.kind !== 'operator') parts.push(tokensSection(o));
-  $('org-body').replaceChildren(h('div', { class: 'org-grid' }, parts));
+  $('org-body').replaceChildren(chips, h('div', { class: 'org-grid' }, parts));
   if (focused && $(focused)) $(focused).focus();
 }
 

@@ -6,7 +6,10 @@
 import { $, act, api, cell, day, duration, h, human, numCell, s, setText, table, when } from './core.js';
 
 const WEEKS = [4, 12, 26, 52, 104];
-const st = { weeks: 12, gen: 0, built: false };
+const st = { weeks: 12, gen: 0, built: false, data: null };
+
+// Charts are drawn for the width they get (text stays legible on a phone).
+const chartWidth = () => Math.max(300, Math.min(720, Math.floor(($('stats-charts').clientWidth || 754) - 34)));
 
 export function resetStats() {
   st.gen++;
@@ -29,6 +32,14 @@ function build() {
   st.built = true;
 }
 
+let resizeTimer = null;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (st.data && !$('view-stats').hidden) draw(st.data);
+  }, 200);
+});
+
 export function showStats() {
   if (!st.built) build();
   loadStats();
@@ -40,9 +51,14 @@ async function loadStats() {
   if (!data && gen === st.gen) $('stats-charts').replaceChildren();
   if (!data || gen !== st.gen) return;
   setText($('stats-error'), '');
+  st.data = data;
   $('stats-meta').replaceChildren(`${data.incidents} incident${data.incidents === 1 ? '' : 's'} · computed `, when(data.generated_at, true));
-  $('stats-charts').replaceChildren(
-    sectorsFigure(data), severityFigure(data), publicationFigure(data));
+  draw(data);
+}
+
+function draw(data) {
+  const W = chartWidth();
+  $('stats-charts').replaceChildren(sectorsFigure(data, W), severityFigure(data, W), publicationFigure(data, W));
 }
 
 // A chart's frame: <figure> with a heading, the SVG, a legend, the table.
@@ -67,11 +83,10 @@ function niceMax(max) {
   return 10 * p;
 }
 
-function sectorsFigure(data) {
+function sectorsFigure(data, W) {
   const weeks = data.weeks || [];
   const sectors = data.sectors || [];
   const totals = weeks.map((_, i) => sectors.reduce((a, x) => a + (x.counts[i] || 0), 0));
-  const W = 720;
   const H = 260;
   const L = 36;
   const R = 8;
@@ -86,7 +101,7 @@ function sectorsFigure(data) {
     svg.append(s('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : 'grid' }),
       s('text', { x: L - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, String(Math.round(v * 10) / 10)));
   }
-  const every = Math.ceil(weeks.length / 8);
+  const every = Math.ceil(weeks.length / Math.max(2, Math.floor((W - L) / 70)));
   weeks.forEach((wk, i) => {
     const x = L + i * slot + (slot - bw) / 2;
     let acc = 0;
@@ -104,7 +119,7 @@ function sectorsFigure(data) {
   if (!sectors.length) svg.append(s('text', { x: W / 2, y: H / 2, class: 'empty', 'text-anchor': 'middle' }, 'No incidents in this window'));
   const legend = h('ul', { class: 'legend' }, sectors.map((sec, j) =>
     h('li', {}, h('span', { class: `swatch fill-${j % 15}`, 'aria-hidden': 'true' }), `${human(sec.sector)} (${sec.total})`)));
-  const tbl = table('list numbers', 'Incidents per sector per week',
+  const tbl = table('numbers', 'Incidents per sector per week',
     ['Week of', ...sectors.map((x) => [human(x.sector), 'num']), ['Total', 'num']],
     weeks.map((wk, i) => h('tr', {}, h('th', { scope: 'row', 'data-label': 'Week of' }, day(wk)),
       ...sectors.map((x) => numCell(human(x.sector), x.counts[i] || 0)), numCell('Total', totals[i]))),
@@ -112,13 +127,12 @@ function sectorsFigure(data) {
   return figure('chart-sectors', 'Incidents per sector per week', svg, legend, tbl);
 }
 
-function severityFigure(data) {
+function severityFigure(data, W) {
   const rows = data.severity || [];
   const total = rows.reduce((a, x) => a + x.count, 0);
-  const W = 720;
   const rowH = 30;
-  const L = 80;
-  const R = 60;
+  const L = 70;
+  const R = 40;
   const H = rows.length * rowH + 10;
   const top = Math.max(1, ...rows.map((x) => x.count));
   const svg = svgRoot(W, H, 'Severity mix of the incidents in the window');
@@ -130,19 +144,18 @@ function severityFigure(data) {
         s('title', {}, `${human(x.severity)}: ${x.count}`)),
       s('text', { x: L + w + 6, y: yy + 19, class: 'tick' }, String(x.count)));
   });
-  const tbl = table('list numbers', 'Severity mix', ['Severity', ['Incidents', 'num'], ['Share', 'num']],
+  const tbl = table('numbers', 'Severity mix', ['Severity', ['Incidents', 'num'], ['Share', 'num']],
     rows.map((x) => h('tr', {}, cell('Severity', human(x.severity)), numCell('Incidents', x.count),
       numCell('Share', total ? `${Math.round((100 * x.count) / total)} %` : '—'))), { id: 'stats-severity' });
   return figure('chart-severity', 'Severity mix', svg, null, tbl);
 }
 
-function publicationFigure(data) {
+function publicationFigure(data, W) {
   const p = data.publication || {};
   const rows = [['Median', p.median_s], ['90th percentile', p.p90_s]];
-  const W = 720;
   const rowH = 30;
-  const L = 120;
-  const R = 110;
+  const L = 110;
+  const R = 90;
   const H = rows.length * rowH + 10;
   const top = Math.max(1, ...rows.map(([, v]) => v || 0));
   const svg = svgRoot(W, H, 'Time from the first report to publication');
@@ -154,7 +167,7 @@ function publicationFigure(data) {
         s('title', {}, `${label}: ${duration(v)}`)),
       s('text', { x: L + w + 6, y: yy + 19, class: 'tick' }, v === null || v === undefined ? 'no data' : duration(v)));
   });
-  const tbl = table('list numbers', 'Time from report to publication', ['Measure', ['Time', 'num'], ['Seconds', 'num']],
+  const tbl = table('numbers', 'Time from report to publication', ['Measure', ['Time', 'num'], ['Seconds', 'num']],
     [...rows.map(([label, v]) => h('tr', {}, cell('Measure', label), numCell('Time', duration(v)),
       numCell('Seconds', v === null || v === undefined ? '—' : Math.round(v)))),
     h('tr', {}, cell('Measure', 'Bulletins measured'), numCell('Time', p.samples ?? 0), numCell('Seconds', '—'))],

@@ -331,7 +331,7 @@ step('the incident: the verified report, its receipt, the draft with its redacti
   await page.locator('#compare-h').waitFor(WAIT); // the worker has made the draft
   assert.match(page.url(), /#\/incident\/[0-9a-f-]{36}$/);
   incidentId = /#\/incident\/([0-9a-f-]{36})$/.exec(page.url())[1];
-  await page.locator('#org-h + dl a', { hasText: ORG_NAME }).waitFor();
+  await page.locator('#reporter-h + dl a', { hasText: ORG_NAME }).waitFor();
 
   const report = page.locator('.timeline > li').first();
   await report.getByText('signature valid').waitFor();
