@@ -76,7 +76,7 @@ struct http_request {
 	} hdr_cache[HTTP_HDR_CACHE];
 };
 
-#define HTTP_REPLY_HEADERS 4
+#define HTTP_REPLY_HEADERS 6
 
 struct http_reply {
 	unsigned status; /* 0: 200 */
@@ -141,6 +141,7 @@ extern const struct http_route h_deliveries_routes[];
 extern const struct http_route h_taxii_routes[];
 extern const struct http_route h_stream_routes[];
 extern const struct http_route h_web_routes[];
+extern const struct http_route h_insight_routes[];
 
 /*
  * Parse the request body as a JSON object: Content-Type must be

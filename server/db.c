@@ -25,6 +25,8 @@
 
 #define DB_MAX_STMTS 256
 
+#define DB_CONNECT_TIMEOUT_S "10"
+
 static char db_conninfo[1024];
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
@@ -32,7 +34,7 @@ static _Thread_local bool db_retryable;
 
 static const struct db_stmt *const db_tables[] = {
         db_org_stmts,  db_report_stmts,  db_audit_stmts, db_migrate_stmts, db_bulletin_stmts,
-        db_feed_stmts, db_webhook_stmts, db_taxii_stmts, db_stream_stmts,
+        db_feed_stmts, db_webhook_stmts, db_taxii_stmts, db_stream_stmts,  db_insight_stmts,
 };
 
 /* One per thread: the connection and which statements it has prepared. */
@@ -66,6 +68,21 @@ int db_init(const char *conninfo)
 }
 
 static enum err_code db_classify(PGconn *c, const PGresult *r, const char *what);
+
+/*
+ * Connect with ISACD_DATABASE_URL, giving up after DB_CONNECT_TIMEOUT_S
+ * unless the URL sets its own connect_timeout (libpq reads the keywords left
+ * to right, and the URL is expanded after the default). Without a timeout a
+ * database host that drops packets would hold the worker, the webhook
+ * sender or the stream listener for the kernel's TCP timeout (minutes).
+ */
+static PGconn *db_connect(void)
+{
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *values[] = {DB_CONNECT_TIMEOUT_S, db_conninfo, NULL};
+
+	return PQconnectdbParams(keys, values, 1);
+}
 
 static struct db_thread *db_thread(void)
 {
@@ -110,7 +127,8 @@ PGconn *db_conn(void)
 	PQfinish(t->conn);
 	t->conn = NULL;
 	memset(t->prepared, 0, sizeof t->prepared);
-	c = PQconnectdb(db_conninfo);
+	c = db_connect();
+
 	if (PQstatus(c) != CONNECTION_OK) {
 		log_emit(LOG_ERROR, "database unreachable",
 		         json_pack("{s:s}", "error", PQerrorMessage(c)));

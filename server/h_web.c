@@ -7,6 +7,7 @@
  */
 #include "h_web.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,32 @@ static enum err_code h_web_body(struct http_reply *rep, const void *data, size_t
 	return ERR_OK;
 }
 
+/*
+ * A file of the binary: revalidated on every use (Cache-Control: no-cache)
+ * by its ETag, a hash of its bytes, so a browser keeps a copy and an
+ * upgraded server is seen at once; a matching If-None-Match gets 304.
+ */
+static enum err_code h_web_file(struct http_request *req, struct http_reply *rep,
+                                const struct embed_file *f)
+{
+	uint8_t hash[16];
+	char etag[2 * sizeof hash + 3];
+	const char *match = http_header(req, "If-None-Match");
+
+	crypto_generichash(hash, sizeof hash, f->data, f->len, NULL, 0);
+	etag[0] = '"';
+	sodium_bin2hex(etag + 1, sizeof etag - 2, hash, sizeof hash);
+	memcpy(etag + 1 + 2 * sizeof hash, "\"", 2);
+	if (http_reply_header(rep, "ETag", etag) != 0 ||
+	    http_reply_header(rep, "Cache-Control", "no-cache") != 0)
+		return ERR_INTERNAL;
+	if (match != NULL && strcmp(match, etag) == 0) {
+		rep->status = 304;
+		return h_web_body(rep, "", 0, h_web_content_type(f->name));
+	}
+	return h_web_body(rep, f->data, f->len, h_web_content_type(f->name));
+}
+
 static enum err_code h_web_serve(struct http_request *req, struct http_reply *rep, const char *name)
 {
 	json_t *problem;
@@ -69,7 +96,8 @@ static enum err_code h_web_serve(struct http_request *req, struct http_reply *re
 	h_web_headers(rep);
 	for (const struct embed_file *f = embed_web; f->name != NULL; f++)
 		if (strcmp(f->name, name) == 0)
-			return h_web_body(rep, f->data, f->len, h_web_content_type(f->name));
+			return h_web_file(req, rep, f);
+
 	/* a problem like any 404, built here so it keeps the headers above */
 	problem = problem_json(ERR_NOT_FOUND, "no such dashboard file", NULL, req->request_id);
 	text = problem != NULL ? json_dumps(problem, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

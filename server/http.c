@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,8 @@
 
 /* Every handler file's routes; a request takes the first that matches. */
 static const struct http_route *const http_tables[] = {
-        h_meta_routes,       h_reports_routes, h_coord_routes,  h_feed_routes,
-        h_deliveries_routes, h_taxii_routes,   h_stream_routes, h_web_routes,
+        h_meta_routes,  h_reports_routes, h_coord_routes, h_feed_routes,    h_deliveries_routes,
+        h_taxii_routes, h_stream_routes,  h_web_routes,   h_insight_routes,
 
 };
 
@@ -217,7 +218,17 @@ int http_reply_header(struct http_reply *rep, const char *name, const char *valu
 	return 0;
 }
 
+/* Whether the handler set header `name` itself (names compared case-insensitively). */
+static bool http_reply_has(const struct http_reply *rep, const char *name)
+{
+	for (size_t i = 0; i < rep->n_headers; i++)
+		if (strcasecmp(rep->header_name[i], name) == 0)
+			return true;
+	return false;
+}
+
 const char *http_query(struct http_request *req, const char *name)
+
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
@@ -254,7 +265,9 @@ static enum MHD_Result http_send(struct http_request *req, struct http_reply *re
 	                        : problem                    ? "application/problem+json"
 	                                                     : "application/json");
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!http_reply_has(rep, "Cache-Control"))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (rep->location[0] != '\0')
 		MHD_add_response_header(resp, "Location", rep->location);
@@ -522,6 +535,24 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
 	*req_cls = NULL;
 }
 
+/*
+ * libmicrohttpd's own messages (a client gone mid-response, a malformed
+ * request it answers itself) as JSON log lines like ours, not free text on
+ * stderr. They describe clients and the network, hence info, not error.
+ */
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_emit(LOG_INFO, "libmicrohttpd", json_pack("{s:s}", "detail", line));
+}
+
 int http_start(const struct http_env *env)
 {
 	struct sockaddr_in6 a6;
@@ -550,7 +581,9 @@ int http_start(const struct http_env *env)
 	        MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
 	        http_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	        (size_t)(64 * 1024), MHD_OPTION_END);
+	        (size_t)(64 * 1024), MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+	        MHD_OPTION_END);
+
 	if (http_daemon == NULL) {
 		log_msg(LOG_ERROR, "cannot listen on %s port %u", env->cfg->listen_addr,
 		        (unsigned)env->cfg->port);
@@ -563,6 +596,7 @@ int http_start(const struct http_env *env)
 }
 
 void http_stop(void)
+
 {
 	if (http_daemon != NULL) {
 		MHD_stop_daemon(http_daemon);

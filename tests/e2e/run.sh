@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — run the end-to-end tests (pytest, tests/e2e) against a throw-away PostgreSQL.
 #
-# Usage: ISACD_BIN=build/release/isacd PY=/usr/bin/python3 tests/e2e/run.sh [pytest args]
+# Usage: ISACD_BIN=build/release/isacd PY=/usr/bin/python3 tests/e2e/run.sh [pytest args] [test files]
 #
 # tests/lib/with-pg.sh provides the cluster and cleans it up; the tests find it
 # through ISACD_TEST_DSN / ISACD_TEST_PG_DIR and the server under test through
@@ -22,8 +22,17 @@ ISACD_BIN=$(realpath -- "$ISACD_BIN")
 PYTHONDONTWRITEBYTECODE=1
 export PY ISACD_BIN PYTHONDONTWRITEBYTECODE
 
+# Test files or directories among the arguments replace the default tests/e2e.
+where=(tests/e2e)
+for a in "$@"; do
+	if [[ "$a" != -* && -e "$a" ]]; then
+		where=()
+		break
+	fi
+done
 rc=0
-tests/lib/with-pg.sh "$PY" -m pytest -p no:cacheprovider -q -ra tests/e2e "$@" || rc=$?
+tests/lib/with-pg.sh "$PY" -m pytest -p no:cacheprovider -q -ra "${where[@]}" "$@" || rc=$?
+
 if ((rc == 5)); then
 	echo "run.sh: pytest collected no tests; that counts as a failure" >&2
 fi

@@ -11,6 +11,7 @@ never: pass when no event came (every wait fails loudly), or wait without
 a bound.
 """
 
+import json
 import os
 import signal
 import time
@@ -322,3 +323,18 @@ def test_bad_stream_settings_are_refused_at_start(world):
                                  name: value})
         assert r.returncode != 0, (name, value)
         assert name in r.stdout + r.stderr, (name, value, r.stderr[-500:])
+
+
+def test_every_server_log_line_is_json(world):
+    """Streams that clients dropped mid-response make libmicrohttpd speak; its
+    messages too must be JSON log lines (server/http.c's logger), not free text."""
+    with open(world.server.log_path, encoding="utf-8", errors="replace") as f:
+        lines = [ln for ln in f.read().splitlines() if not ln.startswith("--- isacd serve")]
+    assert lines
+    bad = []
+    for ln in lines:
+        try:
+            assert isinstance(json.loads(ln), dict)
+        except (ValueError, AssertionError):
+            bad.append(ln)
+    assert bad == [], bad[:5]
