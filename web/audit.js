@@ -42,9 +42,11 @@ export function showAudit() {
   loadAudit(false);
 }
 
-function detailText(d) {
-  if (d === null || d === undefined) return '';
-  return JSON.stringify(d);
+// The detail object as "key: value" lines.
+function detail(d) {
+  if (d === null || d === undefined || typeof d !== 'object') return h('code', {}, d === undefined ? '' : JSON.stringify(d));
+  return h('span', { class: 'detail' }, Object.entries(d).map(([k, v]) => h('span', { class: 'kv' },
+    h('span', { class: 'muted' }, `${k}: `), h('code', { class: 'wrap' }, typeof v === 'string' ? v : JSON.stringify(v)))));
 }
 
 function row(e) {
@@ -54,7 +56,7 @@ function row(e) {
     cell('Action', h('code', {}, e.action)),
     cell('Actor', h('code', { class: 'wrap' }, e.actor)),
     cell('Subject', h('code', { class: 'wrap' }, e.subject || '—')),
-    cell('Detail', h('code', { class: 'wrap detail' }, detailText(e.detail))),
+    cell('Detail', detail(e.detail)),
     cell('Hash', h('code', { title: e.hash }, (e.hash || '').slice(0, 12))));
 }
 
