@@ -28,7 +28,7 @@ struct config {
 	char isac_name[128];      /* ISACD_ISAC_NAME: the publishing identity's name */
 	unsigned webhook_max_age_s;     /* ISACD_WEBHOOK_MAX_AGE_S: retry window, then dead */
 	unsigned webhook_retry_base_ms; /* ISACD_WEBHOOK_RETRY_BASE_MS: first retry delay */
-	unsigned max_streams;           /* ISACD_MAX_STREAMS: concurrent /v1/stream connections */
+	unsigned max_streams;           /* ISACD_MAX_STREAMS: concurrent streams, both kinds */
 	unsigned stream_heartbeat_s;    /* ISACD_STREAM_HEARTBEAT_S: keep-alive interval */
 
 	char public_scheme[8]; /* derived from public_url: "http" or "https" */

@@ -19,6 +19,7 @@
 /* Query parameters as received; NULL when absent. */
 struct coord_incident_query {
 	const char *sector, *severity, *phase, *status, *review, *q, *limit, *cursor;
+	const char *overdue; /* "true" or "false" */
 };
 
 /* A queue page: {"incidents": […], "next_cursor": "…"|null}. */

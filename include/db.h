@@ -35,6 +35,7 @@ extern const struct db_stmt db_webhook_stmts[];
 extern const struct db_stmt db_taxii_stmts[];
 extern const struct db_stmt db_stream_stmts[];
 extern const struct db_stmt db_insight_stmts[];
+extern const struct db_stmt db_regime_stmts[];
 
 /*
  * Remember the conninfo for every later connection. Call once, before any

@@ -15,7 +15,8 @@
  * the entry commits or vanishes with the caller's other writes. Call it
  * last in the transaction: the lock is held until COMMIT.
  * detail is borrowed (may be NULL: "{}"); it is stored as compact JSON with
- * sorted keys. Returns ERR_OK, or a db_exec error.
+ * sorted keys. NOTIFYs "isacd_audit" with the new seq (delivered at
+ * COMMIT). Returns ERR_OK, or a db_exec error.
  */
 enum err_code db_audit_append(PGconn *c, const char *actor, const char *action, const char *subject,
                               const json_t *detail);

@@ -15,6 +15,7 @@
 /* The columns that mirror a report onto its incident for triage. */
 struct db_incident_fields {
 	const char *title, *sector, *severity, *incident_type, *phase, *tlp;
+	const char *detected_at; /* clock_format_us text or NULL; the first report's only */
 };
 
 struct db_report_row {
@@ -77,6 +78,7 @@ struct db_incident_filter {
 	const char *title_like;          /* LIKE-escaped substring of the title */
 	const char *after_ts, *after_id; /* keyset cursor, both or neither */
 	int limit;
+	const char *overdue; /* "true", "false" or NULL (migration 0006's deadlines) */
 };
 
 /* A page of the coordinator queue, newest first, as a JSON array. */

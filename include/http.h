@@ -142,6 +142,7 @@ extern const struct http_route h_taxii_routes[];
 extern const struct http_route h_stream_routes[];
 extern const struct http_route h_web_routes[];
 extern const struct http_route h_insight_routes[];
+extern const struct http_route h_regimes_routes[];
 
 /*
  * Parse the request body as a JSON object: Content-Type must be

@@ -1,22 +1,26 @@
 /*
  * http_stream — the transport of Server-Sent Events over libmicrohttpd
- * without pinning an HTTP thread per stream.
+ * without pinning an HTTP thread per stream, shared by both kinds of
+ * stream (stream.h): subscribers' bulletins (GET /v1/stream) and
+ * coordinators' audit entries (GET /v1/coord/stream).
  *
  * A stream is a response whose body comes from a callback. When the
  * callback has nothing to send it suspends the connection
  * (MHD_suspend_connection): the connection leaves MHD's event loop and no
  * thread waits on it. One listener thread with its own database connection
- * LISTENs on "isacd_bulletins" (feed_publish NOTIFYs at COMMIT) and, on a
- * notification or a heartbeat tick, marks every stream and resumes the
- * suspended ones; their callbacks then read what is new (stream_next) in
- * the HTTP thread that owns the connection. No stream polls the database
- * on its own.
+ * LISTENs on "isacd_bulletins" (feed_publish NOTIFYs at COMMIT) and
+ * "isacd_audit" (db_audit_append NOTIFYs at COMMIT); on a notification it
+ * marks the streams that wait for that channel (stream_wakes), on a
+ * heartbeat tick every stream, and resumes the suspended ones among them;
+ * their callbacks then read what is new (stream_next) in the HTTP thread
+ * that owns the connection. No stream polls the database on its own.
  *
  * Bounds: at most ISACD_MAX_STREAMS (default 256, 1..900; the daemon
- * admits 1000 connections) streams at once, refused with 503 beyond; a
- * heartbeat comment every ISACD_STREAM_HEARTBEAT_S (default 15, 1..300)
- * seconds, which is also when a vanished client is noticed (a suspended
- * connection sees no disconnect) and a revoked token ends its stream.
+ * admits 1000 connections) streams of either kind at once, refused with
+ * 503 beyond; a heartbeat comment every ISACD_STREAM_HEARTBEAT_S (default
+ * 15, 1..300) seconds, which is also when a vanished client is noticed (a
+ * suspended connection sees no disconnect) and a revoked token ends its
+ * stream.
  */
 #ifndef ISACD_HTTP_STREAM_H
 #define ISACD_HTTP_STREAM_H

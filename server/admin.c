@@ -20,6 +20,7 @@
 #include "db_org.h"
 #include "subscriber.h"
 #include "httpsig.h"
+#include "regime.h"
 #include "report_schema.h"
 #include "signer.h"
 #include "uuid.h"
@@ -502,6 +503,78 @@ static int admin_subscription_remove(int argc, char **argv)
 	return admin_print(json_pack("{s:s, s:b}", "id", id, "revoked", 1));
 }
 
+/* A regime call's outcome; err names the field at fault. */
+static int admin_regime_result(enum err_code rc, json_t *out, const struct jspec_error *err,
+                               const char *not_found)
+{
+	if (rc == ERR_OK)
+		return admin_print(out);
+	admin_print(problem_json(rc, rc == ERR_NOT_FOUND ? not_found : err->detail,
+	                         err->pointer[0] != '\0' ? err->pointer : NULL, NULL));
+	return 1;
+}
+
+static int admin_regime_set(int argc, char **argv)
+{
+	static const char *const allowed[] = {"name", "early-warning", "notification", "final",
+	                                      NULL};
+	static const char *const fields[] = {"early_warning_s", "notification_s", "final_s"};
+	struct admin_opts o;
+	struct jspec_error err = {0};
+	json_t *body, *out = NULL;
+	const char *name;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	name = admin_opt(&o, "name");
+	if (name == NULL)
+		return admin_missing(argv[0], "name");
+	body = json_object();
+	for (int i = 0; i < 3 && body != NULL; i++) {
+		const char *opt = allowed[i + 1], *text = admin_opt(&o, opt);
+		long long s = 0;
+		if (text == NULL) {
+			json_decref(body);
+			return admin_missing(argv[0], opt);
+		}
+		if (regime_parse_duration(text, &s) != 0) {
+			char why[96];
+			json_decref(body);
+			snprintf(why, sizeof why, "--%s: a duration like 90s, 30m, 24h or 30d",
+			         opt);
+			return admin_fail(ERR_VALIDATION, why);
+		}
+		json_object_set_new(body, fields[i], json_integer((json_int_t)s));
+	}
+	rc = body != NULL ? regime_set(name, body, "cli", NULL, &out, &err) : ERR_INTERNAL;
+	json_decref(body);
+	return admin_regime_result(rc, out, &err, "");
+}
+
+static int admin_org_regime(int argc, char **argv)
+{
+	static const char *const allowed[] = {"org", "regime", NULL};
+	struct admin_opts o;
+	struct jspec_error err = {0};
+	json_t *body, *out = NULL;
+	const char *org, *regime;
+	enum err_code rc;
+
+	if (admin_parse(argc, argv, allowed, &o) != 0)
+		return 2;
+	org = admin_opt(&o, "org");
+	regime = admin_opt(&o, "regime");
+	if (org == NULL)
+		return admin_missing(argv[0], "org");
+	if (regime == NULL)
+		return admin_missing(argv[0], "regime");
+	body = json_pack("{s:s}", "regime", regime);
+	rc = body != NULL ? regime_org_set(org, body, "cli", NULL, &out, &err) : ERR_INTERNAL;
+	json_decref(body);
+	return admin_regime_result(rc, out, &err, "no organization with this id");
+}
+
 static int admin_token_revoke(int argc, char **argv)
 {
 	static const char *const allowed[] = {"id", NULL};
@@ -571,6 +644,10 @@ const char *admin_help(void)
 	       "  org-profile --org ORG_ID --file PROFILE.json   replace an operator's\n"
 	       "              anonymization profile: "
 	       "{\"domains\":[…],\"ranges\":[…],\"terms\":[…]}\n"
+	       "  regime-set  --name NAME --early-warning DUR --notification DUR --final DUR\n"
+	       "              create or replace a reporting regime; DUR is N followed by\n"
+	       "              s, m, h or d (24h, 72h, 30d), each 1 s to 365 d, in that order\n"
+	       "  org-regime  --org ORG_ID --regime NAME   the regime an operator reports under\n"
 	       "Output is one JSON object per command on stdout; exit 0 done, 1 refused\n"
 	       "(a problem object says why), 2 usage error.\n";
 }
@@ -603,6 +680,10 @@ int admin_main(int argc, char **argv)
 		return admin_subscription_remove(argc, argv);
 	if (strcmp(argv[0], "org-profile") == 0)
 		return admin_org_profile(argc, argv);
+	if (strcmp(argv[0], "regime-set") == 0)
+		return admin_regime_set(argc, argv);
+	if (strcmp(argv[0], "org-regime") == 0)
+		return admin_org_regime(argc, argv);
 	if (strcmp(argv[0], "token-issue") == 0)
 		return admin_token_issue(argc, argv);
 	if (strcmp(argv[0], "token-revoke") == 0)

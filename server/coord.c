@@ -31,6 +31,7 @@
 static const char *const coord_statuses[] = {"open", "closed", NULL};
 static const char *const coord_reviews[] = {"pending_review", "published", "rejected",
                                             "withheld",       "none",      NULL};
+static const char *const coord_booleans[] = {"true", "false", NULL};
 
 static enum err_code coord_bad(char *detail, size_t len, const char *param, const char *why)
 {
@@ -117,6 +118,8 @@ static enum err_code coord_query_check(const struct coord_incident_query *q, int
 		rc = coord_vocab("status", q->status, coord_statuses, detail, len);
 	if (rc == ERR_OK)
 		rc = coord_vocab("review", q->review, coord_reviews, detail, len);
+	if (rc == ERR_OK)
+		rc = coord_vocab("overdue", q->overdue, coord_booleans, detail, len);
 	if (rc == ERR_OK && q->q != NULL && (strlen(q->q) < 1 || strlen(q->q) > 200))
 		rc = coord_bad(detail, len, "q", "1 to 200 bytes");
 	if (rc == ERR_OK)
@@ -128,7 +131,7 @@ enum err_code coord_incidents(const struct signer_key *key, const struct coord_i
                               json_t **out, char *detail, size_t detail_len)
 {
 	struct db_incident_filter f = {q->sector, q->severity, q->phase, q->status, q->review,
-	                               NULL,      NULL,        NULL,     0};
+	                               NULL,      NULL,        NULL,     0,         q->overdue};
 	char pos[128], *bar = NULL, *like = NULL;
 	json_t *rows = NULL, *next = json_null();
 	PGconn *c;

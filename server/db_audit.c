@@ -3,7 +3,9 @@
  *
  * Appends serialize on one advisory lock so that seq and prev_hash always
  * name the entry committed just before; verification reads in keyset pages
- * and never holds the whole log in memory.
+ * and never holds the whole log in memory. Each append NOTIFYs
+ * "isacd_audit" with its seq, delivered at COMMIT (the coordinators' live
+ * stream, stream.c, wakes on it).
  */
 #include "db_audit.h"
 
@@ -28,6 +30,7 @@ const struct db_stmt db_audit_stmts[] = {
 	 "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)"
 	 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 	 8},
+	{"audit_notify", "SELECT pg_notify('isacd_audit', $1)", 1},
 	{"audit_page",
 	 "SELECT seq, (extract(epoch FROM at) * 1000000)::bigint, actor, action, subject, detail,"
 	 " prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT " DB_AUDIT_PAGE,
@@ -85,6 +88,10 @@ enum err_code db_audit_append(PGconn *c, const char *actor, const char *action, 
 		const int lens[8] = {0, 0, 0, 0, 0, 0, 32, 32};
 		const int fmts[8] = {0, 0, 0, 0, 0, 0, 1, 1};
 		rc = db_exec(c, "audit_insert", 8, v, lens, fmts, NULL);
+	}
+	if (rc == ERR_OK) {
+		const char *v[1] = {seq_s};
+		rc = db_exec(c, "audit_notify", 1, v, NULL, NULL, NULL);
 	}
 out:
 	PQclear(r);

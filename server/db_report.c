@@ -16,6 +16,25 @@
 
 /* SQL reads best as written: */
 /* clang-format off */
+
+/*
+ * Deadlines (migration 0006): an incident i of organization o, its regime
+ * g, and nx, its next phase not yet reported (none when final was reported
+ * or the incident is closed). The queue filter and both views read these,
+ * so they agree at the statement's now().
+ */
+#define DEADLINE_ARGS \
+	"coalesce(i.detected_at, i.created_at), i.created_at, i.notification_at, i.final_at," \
+	" i.status, g.early_warning_s, g.notification_s, g.final_s"
+#define DEADLINE_JOIN \
+	" JOIN reporting_regimes g ON g.name = o.regime LEFT JOIN LATERAL (SELECT d.phase," \
+	" d.due_at, d.state FROM incident_deadlines(" DEADLINE_ARGS ") d" \
+	" WHERE d.reported_at IS NULL AND d.state <> 'waived' ORDER BY d.ord LIMIT 1) nx ON true"
+#define DEADLINE_OVERDUE "coalesce(nx.state = 'overdue', false)"
+#define DEADLINE_JSON \
+	"json_build_object('regime', g.name, 'detected_at', " TS("coalesce(i.detected_at, i.created_at)") \
+	", 'next_phase', nx.phase, 'due_at', " TS("nx.due_at") ", 'overdue', " DEADLINE_OVERDUE ")"
+
 const struct db_stmt db_report_stmts[] = {
 	{"seen_sig_insert",
 	 "INSERT INTO seen_signatures (sig_sha256, seen_at) VALUES ($1, now())"
@@ -26,11 +45,19 @@ const struct db_stmt db_report_stmts[] = {
 	{"incident_lock", "SELECT org_id FROM incidents WHERE id = $1 FOR UPDATE", 1},
 	{"incident_insert",
 	 "INSERT INTO incidents (id, org_id, created_at, updated_at, title, sector, severity,"
-	 " incident_type, phase, tlp, report_count) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, 1)",
-	 9},
+	 " incident_type, phase, tlp, report_count, detected_at, notification_at, final_at)"
+	 " VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, 1, $10,"
+	 " CASE WHEN $8 IN ('notification', 'final') THEN $3::timestamptz END,"
+	 " CASE WHEN $8 = 'final' THEN $3::timestamptz END)",
+	 10},
+	/* least(): a follow-up received earlier may commit later (ignores NULL) */
 	{"incident_followup",
 	 "UPDATE incidents SET updated_at = $2, title = $3, sector = $4, severity = $5,"
-	 " incident_type = $6, phase = $7, tlp = $8, report_count = report_count + 1 WHERE id = $1",
+	 " incident_type = $6, phase = $7, tlp = $8, report_count = report_count + 1,"
+	 " notification_at = CASE WHEN $7 IN ('notification', 'final')"
+	 " THEN least(notification_at, $2::timestamptz) ELSE notification_at END,"
+	 " final_at = CASE WHEN $7 = 'final' THEN least(final_at, $2::timestamptz) ELSE final_at END"
+	 " WHERE id = $1",
 	 8},
 	{"report_insert",
 	 "INSERT INTO reports (id, incident_id, org_id, key_id, received_at, phase, severity, tlp,"
@@ -64,20 +91,36 @@ const struct db_stmt db_report_stmts[] = {
 	 " 'incident_type', i.incident_type, 'phase', i.phase, 'tlp', i.tlp, 'report_count', i.report_count,"
 	 " 'organization', json_build_object('id', o.id, 'name', o.name),"
 	 " 'bulletin', CASE WHEN b.id IS NULL THEN NULL"
-	 " ELSE json_build_object('id', b.id, 'status', b.status, 'version', b.version) END)::text"
+	 " ELSE json_build_object('id', b.id, 'status', b.status, 'version', b.version) END,"
+	 " 'deadline', " DEADLINE_JSON ")::text"
 	 " FROM incidents i JOIN organizations o ON o.id = i.org_id LEFT JOIN bulletins b ON b.incident_id = i.id"
+	 DEADLINE_JOIN
 	 " WHERE ($1::text IS NULL OR i.sector = $1) AND ($2::text IS NULL OR i.severity = $2)"
 	 " AND ($3::text IS NULL OR i.phase = $3) AND ($4::text IS NULL OR i.status = $4)"
 	 " AND ($5::text IS NULL OR coalesce(b.status, 'none') = $5)"
 	 " AND ($6::text IS NULL OR i.title ILIKE '%' || $6 || '%' ESCAPE '\\')"
 	 " AND ($7::timestamptz IS NULL OR (i.created_at, i.id) < ($7::timestamptz, $8::uuid))"
-	 " ORDER BY i.created_at DESC, i.id DESC LIMIT $9", 9},
+	 " AND ($10::boolean IS NULL OR " DEADLINE_OVERDUE " = $10)"
+	 " ORDER BY i.created_at DESC, i.id DESC LIMIT $9", 10},
 	{"coord_incident",
 	 "SELECT json_build_object('id', i.id, 'created_at', " TS("i.created_at") ", 'updated_at', " TS("i.updated_at") ","
 	 " 'status', i.status, 'title', i.title, 'sector', i.sector, 'severity', i.severity,"
 	 " 'incident_type', i.incident_type, 'phase', i.phase, 'tlp', i.tlp, 'report_count', i.report_count,"
-	 " 'organization', json_build_object('id', o.id, 'name', o.name, 'sector', o.sector, 'region', o.region))::text"
-	 " FROM incidents i JOIN organizations o ON o.id = i.org_id WHERE i.id = $1", 1},
+	 " 'organization', json_build_object('id', o.id, 'name', o.name, 'sector', o.sector, 'region', o.region),"
+	 " 'deadline', " DEADLINE_JSON ","
+	 " 'deadlines', (SELECT json_agg(json_build_object('phase', d.phase, 'due_at', " TS("d.due_at") ","
+	 " 'reported_at', " TS("d.reported_at") ", 'state', d.state) ORDER BY d.ord)"
+	 " FROM incident_deadlines(" DEADLINE_ARGS ") d),"
+	 /* the incident's indicators; counts over every sighting of the value, whatever its role */
+	 " 'indicators', coalesce((SELECT json_agg(json_build_object('type', x.type, 'value', x.value,"
+	 " 'role', x.role, 'reports', n.reports, 'operators', n.operators, 'incidents', n.incidents,"
+	 " 'sectors', n.sectors) ORDER BY x.value_key, x.role)"
+	 " FROM (SELECT s.value_key, s.role, min(s.type) AS type, min(s.value) AS value"
+	 " FROM indicator_sightings s WHERE s.incident_id = i.id GROUP BY s.value_key, s.role) x"
+	 " CROSS JOIN LATERAL (SELECT count(*) AS reports, count(DISTINCT a.org_id) AS operators,"
+	 " count(DISTINCT a.incident_id) AS incidents, json_agg(DISTINCT a.sector ORDER BY a.sector) AS sectors"
+	 " FROM indicator_sightings a WHERE a.value_key = x.value_key) n), '[]'))::text"
+	 " FROM incidents i JOIN organizations o ON o.id = i.org_id" DEADLINE_JOIN " WHERE i.id = $1", 1},
 	{"coord_reports",
 	 "SELECT json_build_object('id', r.id, 'received_at', " TS("r.received_at") ", 'phase', r.phase,"
 	 " 'severity', r.severity, 'tlp', r.tlp, 'key_id', r.key_id, 'signature_input', r.signature_input,"
@@ -121,10 +164,10 @@ enum err_code db_incident_lock(PGconn *c, const char *incident_id, char owner[UU
 enum err_code db_incident_insert(PGconn *c, const char *id, const char *org_id, const char *at,
                                  const struct db_incident_fields *f)
 {
-	const char *v[9] = {id,          org_id,           at,       f->title, f->sector,
-	                    f->severity, f->incident_type, f->phase, f->tlp};
+	const char *v[10] = {id,          org_id,           at,       f->title, f->sector,
+	                     f->severity, f->incident_type, f->phase, f->tlp,   f->detected_at};
 
-	return db_exec(c, "incident_insert", 9, v, NULL, NULL, NULL);
+	return db_exec(c, "incident_insert", 10, v, NULL, NULL, NULL);
 }
 
 enum err_code db_incident_followup(PGconn *c, const char *id, const char *at,
@@ -211,11 +254,11 @@ enum err_code db_incident_get(PGconn *c, const char *id, const char *org_id, jso
 enum err_code db_coord_incidents(PGconn *c, const struct db_incident_filter *f, json_t **out)
 {
 	char limit[16];
-	const char *v[9] = {f->sector,     f->severity, f->phase,    f->status, f->review,
-	                    f->title_like, f->after_ts, f->after_id, limit};
+	const char *v[10] = {f->sector,     f->severity, f->phase,    f->status, f->review,
+	                     f->title_like, f->after_ts, f->after_id, limit,     f->overdue};
 
 	snprintf(limit, sizeof limit, "%d", f->limit);
-	return db_json_rows(c, "coord_incidents", 9, v, out, NULL, 0);
+	return db_json_rows(c, "coord_incidents", 10, v, out, NULL, 0);
 }
 
 enum err_code db_coord_incident(PGconn *c, const char *id, json_t **out)

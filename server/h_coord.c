@@ -32,7 +32,7 @@ enum err_code h_coord_incidents(struct http_request *req, struct http_reply *rep
 	struct coord_incident_query q = {
 	        http_query(req, "sector"), http_query(req, "severity"), http_query(req, "phase"),
 	        http_query(req, "status"), http_query(req, "review"),   http_query(req, "q"),
-	        http_query(req, "limit"),  http_query(req, "cursor"),
+	        http_query(req, "limit"),  http_query(req, "cursor"),   http_query(req, "overdue"),
 	};
 
 	return coord_incidents(req->env->key, &q, &rep->json, req->err_detail,

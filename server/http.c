@@ -31,7 +31,7 @@
 /* Every handler file's routes; a request takes the first that matches. */
 static const struct http_route *const http_tables[] = {
         h_meta_routes,  h_reports_routes, h_coord_routes, h_feed_routes,    h_deliveries_routes,
-        h_taxii_routes, h_stream_routes,  h_web_routes,   h_insight_routes,
+        h_taxii_routes, h_stream_routes,  h_web_routes,   h_insight_routes, h_regimes_routes,
 
 };
 

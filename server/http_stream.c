@@ -16,6 +16,11 @@
  * A suspended connection cannot finish, so a stream being resumed is
  * never freed under the resumer's feet.
  *
+ * Both kinds of stream (stream.h) ride the same slots, listener and
+ * heartbeats; a notification wakes only the streams that wait for its
+ * channel (a burst of audit entries does not make every subscriber stream
+ * re-read the feed), a heartbeat wakes them all.
+ *
  * Must never: resume a connection that is not suspended, leave one
  * suspended at shutdown, or query the database from the listener for a
  * stream.
@@ -45,6 +50,7 @@ struct http_stream {
 	struct http_stream *prev, *next; /* the registry, under http_stream_lock */
 	struct MHD_Connection *conn;
 	struct stream *src;
+	unsigned wakes; /* the notifications it waits for (stream_wakes), fixed */
 	/* only the connection's callback touches these */
 	struct stream_text out;
 	size_t sent;
@@ -70,13 +76,19 @@ static int http_stream_pipe[2] = {-1, -1}; /* wakes the listener at shutdown */
 /* scratch of the one thread that wakes streams (the listener, then stop) */
 static struct MHD_Connection **http_stream_resumes;
 
-/* Mark every stream (and a heartbeat when beat); resume the parked ones. */
-static void http_stream_wake_all(bool beat)
+/*
+ * Mark the streams that wait for one of the notifications in `wakes`
+ * (STREAM_WAKE_* bits), or every stream with a heartbeat when beat; resume
+ * the parked ones among them.
+ */
+static void http_stream_wake(unsigned wakes, bool beat)
 {
 	size_t n = 0;
 
 	pthread_mutex_lock(&http_stream_lock);
 	for (struct http_stream *s = http_stream_list; s != NULL; s = s->next) {
+		if (!beat && (s->wakes & wakes) == 0)
+			continue;
 		s->wake = true;
 		s->beat = s->beat || beat;
 		if (s->suspended && n < http_stream_max) {
@@ -219,6 +231,7 @@ enum err_code http_stream_response(struct MHD_Connection *conn, struct stream *s
 	}
 	s->conn = conn;
 	s->src = src;
+	s->wakes = stream_wakes(src);
 	s->out = *first;
 	*first = (struct stream_text){0};
 	s->wake = true; /* catch what was published while the stream was being opened */
@@ -243,7 +256,7 @@ static PGconn *http_stream_listen_conn(int *pid, bool *fresh)
 	if (c == NULL)
 		return NULL;
 	if (PQbackendPID(c) != *pid) {
-		if (db_script(c, "LISTEN isacd_bulletins") != ERR_OK)
+		if (db_script(c, "LISTEN isacd_bulletins; LISTEN isacd_audit") != ERR_OK)
 			return NULL;
 		*pid = PQbackendPID(c);
 		*fresh = true;
@@ -259,13 +272,16 @@ static long long http_stream_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait for notifications (or the stop pipe) until the next heartbeat is due, at most 1 s. */
-static bool http_stream_wait(PGconn *c, long long next_beat_ms)
+/*
+ * Wait for notifications (or the stop pipe) until the next heartbeat is
+ * due, at most 1 s. Returns the STREAM_WAKE_* bits of the channels notified.
+ */
+static unsigned http_stream_wait(PGconn *c, long long next_beat_ms)
 {
 	struct pollfd p[2] = {{.fd = http_stream_pipe[0], .events = POLLIN},
 	                      {.fd = c != NULL ? PQsocket(c) : -1, .events = POLLIN}};
 	long long wait_ms = next_beat_ms - http_stream_now_ms();
-	bool notified = false;
+	unsigned notified = 0;
 	PGnotify *n;
 
 	if (wait_ms > HTTP_STREAM_POLL_MS)
@@ -274,8 +290,9 @@ static bool http_stream_wait(PGconn *c, long long next_beat_ms)
 		wait_ms = 0;
 	if (poll(p, 2, (int)wait_ms) > 0 && p[1].revents != 0 && PQconsumeInput(c) == 1)
 		while ((n = PQnotifies(c)) != NULL) {
+			notified |= strcmp(n->relname, "isacd_audit") == 0 ? STREAM_WAKE_AUDIT
+			                                                   : STREAM_WAKE_BULLETINS;
 			PQfreemem(n);
-			notified = true;
 		}
 	return notified;
 }
@@ -289,17 +306,19 @@ static void *http_stream_listen(void *arg)
 	while (!atomic_load(&http_stream_stopping)) {
 		bool fresh;
 		PGconn *c = http_stream_listen_conn(&pid, &fresh);
-		/* after a reconnect, notifications may have been missed: look anyway */
-		bool wake = http_stream_wait(c, next_beat) || fresh;
+		unsigned wakes = http_stream_wait(c, next_beat);
 
+		/* after a reconnect, notifications may have been missed: look anyway */
+		if (fresh)
+			wakes = STREAM_WAKE_BULLETINS | STREAM_WAKE_AUDIT;
 		if (atomic_load(&http_stream_stopping))
 			break;
 		if (http_stream_now_ms() >= next_beat) {
-			http_stream_wake_all(true);
+			http_stream_wake(0, true);
 			next_beat =
 			        http_stream_now_ms() + (long long)http_stream_heartbeat_s * 1000;
-		} else if (wake) {
-			http_stream_wake_all(false);
+		} else if (wakes != 0) {
+			http_stream_wake(wakes, false);
 		}
 	}
 	db_close();
@@ -350,7 +369,7 @@ void http_stream_stop(void)
 	(void)!write(http_stream_pipe[1], "x", 1);
 	pthread_join(http_stream_thread, NULL);
 	/* the listener is gone: this thread is now the only one that wakes */
-	http_stream_wake_all(false);
+	http_stream_wake(STREAM_WAKE_BULLETINS | STREAM_WAKE_AUDIT, false);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += HTTP_STREAM_DRAIN_S;
 	pthread_mutex_lock(&http_stream_lock);

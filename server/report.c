@@ -13,6 +13,7 @@
 #include "db.h"
 #include "db_audit.h"
 #include "db_report.h"
+#include "jspec.h"
 #include "receipt.h"
 
 struct report_tx {
@@ -44,14 +45,30 @@ static enum err_code report_incident(PGconn *c, const struct report_tx *t,
 	return db_incident_followup(c, t->a->incident_id, t->a->received_at, f);
 }
 
+/*
+ * detected_at in its one textual form, or NULL for a time outside what the
+ * clock prints (deadlines then run from the incident's created_at).
+ */
+static const char *report_detected_at(const json_t *doc, char out[CLOCK_RFC3339_LEN + 1])
+{
+	long long us = 0;
+
+	if (!jspec_parse_timestamp(report_str(doc, "detected_at"), &us) ||
+	    clock_format_us(us, out) != 0)
+		return NULL;
+	return out;
+}
+
 static enum err_code report_ingest_tx(PGconn *c, void *ctx)
 {
 	const struct report_tx *t = ctx;
 	const json_t *doc = t->s->doc;
+	char detected[CLOCK_RFC3339_LEN + 1];
 	const struct db_incident_fields f = {
-	        report_str(doc, "title"),    report_str(doc, "sector"),
-	        report_str(doc, "severity"), report_str(doc, "incident_type"),
-	        report_str(doc, "phase"),    report_str(doc, "tlp"),
+	        report_str(doc, "title"),          report_str(doc, "sector"),
+	        report_str(doc, "severity"),       report_str(doc, "incident_type"),
+	        report_str(doc, "phase"),          report_str(doc, "tlp"),
+	        report_detected_at(doc, detected),
 	};
 	const struct db_report_row row = {
 	        t->a->id,

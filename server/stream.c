@@ -1,15 +1,19 @@
 /*
- * stream — a subscriber's live stream as Server-Sent Events (see stream.h).
+ * stream — the live streams as Server-Sent Events (see stream.h): a
+ * subscriber's feed stream or a coordinator's audit stream.
  *
- * Why one item per page: an event needs its own id, so that a client that
- * drops mid-batch resumes exactly after the last event it received, and
- * the feed's cursor after a one-item page is exactly that id. One indexed
- * query per event is cheap next to the bundle it carries, and reusing
- * subscriber_feed() means the stream cannot drift from GET /v1/bulletins:
- * one entitlement, one set of filters, one JSON shape, one cursor.
+ * Why one item per page for the feed: an event needs its own id, so that
+ * a client that drops mid-batch resumes exactly after the last event it
+ * received, and the feed's cursor after a one-item page is exactly that
+ * id. One indexed query per event is cheap next to the bundle it carries,
+ * and reusing subscriber_feed() means the stream cannot drift from GET
+ * /v1/bulletins: one entitlement, one set of filters, one JSON shape, one
+ * cursor. The audit log needs none of that: its seq is the id, and one
+ * keyset query reads a whole batch.
  *
- * Must never: send an event the feed would not, or accept an id it did
- * not issue to this subscriber for this subscription.
+ * Must never: send an event the feed would not, accept an id it did not
+ * issue to this subscriber for this subscription, or skip or repeat an
+ * audit entry.
  */
 #include "stream.h"
 
@@ -29,13 +33,22 @@
 #define STREAM_TEXT_MAX     (64u * 1024 * 1024)
 #define STREAM_RETRY_MS     3000 /* the reconnection delay clients are told */
 
+enum stream_kind {
+	STREAM_FEED,  /* a subscriber's bulletins */
+	STREAM_AUDIT, /* a coordinator's audit entries */
+};
+
 struct stream {
+	enum stream_kind kind;
+	char token_id[UUID_STR_LEN + 1]; /* re-checked every round */
+	/* STREAM_FEED */
 	const struct signer_key *key;
 	char subscriber[UUID_STR_LEN + 1];
-	char token_id[UUID_STR_LEN + 1];
 	char subscription[UUID_STR_LEN + 1];
 	bool filtered;                /* subscription applies */
 	char cursor[CURSOR_MAX_TEXT]; /* the feed position after the last event sent */
+	/* STREAM_AUDIT */
+	long long seq; /* the seq of the last entry sent (or of the head at the start) */
 };
 
 static int stream_text_add(struct stream_text *t, const char *s, size_t n)
@@ -79,6 +92,20 @@ void stream_text_free(struct stream_text *t)
 void stream_free(struct stream *s)
 {
 	free(s);
+}
+
+unsigned stream_wakes(const struct stream *s)
+{
+	return s->kind == STREAM_AUDIT ? STREAM_WAKE_AUDIT : STREAM_WAKE_BULLETINS;
+}
+
+/* The opening of every stream: how long clients wait before reconnecting. */
+static enum err_code stream_text_retry(struct stream_text *t)
+{
+	char retry[32];
+
+	snprintf(retry, sizeof retry, "retry: %d\n\n", STREAM_RETRY_MS);
+	return stream_text_str(t, retry) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 /*
@@ -150,6 +177,53 @@ static enum err_code stream_batch(struct stream *s, struct stream_text *out, boo
 	return rc;
 }
 
+/* Append one audit entry (an element of db_stream_audit_page) as an event; its id is its seq. */
+static int stream_audit_event(struct stream_text *out, const json_t *entry, long long *seq)
+{
+	char head[64];
+	size_t before = out->len;
+	json_int_t n = json_integer_value(json_object_get(entry, "seq"));
+	char *data = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rc = -1;
+
+	/* compact JSON escapes every control character: the data is one line */
+	if (data != NULL && n > *seq) {
+		snprintf(head, sizeof head, "id: %lld\nevent: audit\ndata: ", (long long)n);
+		if (stream_text_str(out, head) == 0 && stream_text_str(out, data) == 0 &&
+		    stream_text_str(out, "\n\n") == 0)
+			rc = 0;
+	}
+	if (rc == 0) {
+		*seq = n;
+	} else if (out->p != NULL) { /* no half event on the wire */
+		out->len = before;
+		out->p[before] = '\0';
+	}
+	free(data);
+	return rc;
+}
+
+/* The audit entries after s->seq: one bounded batch. */
+static enum err_code stream_audit_batch(struct stream *s, struct stream_text *out, bool *more)
+{
+	json_t *entries = NULL;
+	size_t i = 0, n = 0;
+	PGconn *c = db_conn();
+	enum err_code rc = c != NULL
+	                           ? db_stream_audit_page(c, s->seq, STREAM_BATCH_EVENTS, &entries)
+	                           : ERR_UNAVAILABLE;
+
+	if (rc == ERR_OK) {
+		n = json_array_size(entries);
+		for (i = 0; i < n && out->len < STREAM_BATCH_BYTES && rc == ERR_OK; i++)
+			if (stream_audit_event(out, json_array_get(entries, i), &s->seq) != 0)
+				rc = ERR_INTERNAL;
+	}
+	*more = rc == ERR_OK && (i < n || n == STREAM_BATCH_EVENTS);
+	json_decref(entries);
+	return rc;
+}
+
 enum err_code stream_next(struct stream *s, struct stream_text *out, bool *more)
 {
 	char detail[256];
@@ -159,7 +233,9 @@ enum err_code stream_next(struct stream *s, struct stream_text *out, bool *more)
 	*more = false;
 	if (rc == ERR_NOT_FOUND)
 		return ERR_TOKEN_INVALID;
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && s->kind == STREAM_AUDIT)
+		rc = stream_audit_batch(s, out, more);
+	else if (rc == ERR_OK)
 		rc = stream_batch(s, out, more, detail, sizeof detail);
 	return rc;
 }
@@ -167,7 +243,6 @@ enum err_code stream_next(struct stream *s, struct stream_text *out, bool *more)
 static enum err_code stream_start(struct stream *s, const char *last_event_id,
                                   struct stream_text *first, char *detail, size_t detail_len)
 {
-	char retry[32];
 	bool more;
 	long long head = 0;
 	PGconn *c = db_conn();
@@ -183,9 +258,8 @@ static enum err_code stream_start(struct stream *s, const char *last_event_id,
 		if (rc == ERR_OK && stream_cursor_at(s, head) != 0)
 			rc = ERR_INTERNAL;
 	}
-	snprintf(retry, sizeof retry, "retry: %d\n\n", STREAM_RETRY_MS);
-	if (rc == ERR_OK && stream_text_str(first, retry) != 0)
-		rc = ERR_INTERNAL;
+	if (rc == ERR_OK)
+		rc = stream_text_retry(first);
 	/* the first round checks the subscription and the id, before anything is sent */
 	if (rc == ERR_OK)
 		rc = stream_batch(s, first, &more, detail, detail_len);
@@ -216,6 +290,7 @@ enum err_code stream_open(const struct signer_key *key, const char *subscriber,
 
 	*out = NULL;
 	if (rc == ERR_OK) {
+		s->kind = STREAM_FEED;
 		s->key = key;
 		snprintf(s->subscriber, sizeof s->subscriber, "%s", subscriber);
 		snprintf(s->token_id, sizeof s->token_id, "%s", token_id);
@@ -229,6 +304,55 @@ enum err_code stream_open(const struct signer_key *key, const char *subscriber,
 	}
 	if (rc == ERR_OK)
 		rc = stream_start(s, last_event_id, first, detail, detail_len);
+	if (rc != ERR_OK) {
+		stream_free(s);
+		stream_text_free(first);
+		return rc;
+	}
+	*out = s;
+	return ERR_OK;
+}
+
+/* Last-Event-ID of an audit stream: a seq, 1–18 decimal digits ("0": from the first entry). */
+static bool stream_audit_position(const char *v, long long *seq)
+{
+	size_t n = strspn(v, "0123456789");
+
+	if (n == 0 || n > 18 || v[n] != '\0')
+		return false;
+	*seq = strtoll(v, NULL, 10);
+	return true;
+}
+
+enum err_code stream_open_audit(const char *token_id, const char *last_event_id,
+                                struct stream **out, struct stream_text *first, char *detail,
+                                size_t detail_len)
+{
+	struct stream *s = calloc(1, sizeof *s);
+	PGconn *c = db_conn();
+	long long head = 0;
+	bool more;
+	enum err_code rc = s == NULL ? ERR_INTERNAL : c == NULL ? ERR_UNAVAILABLE : ERR_OK;
+
+	*out = NULL;
+	if (rc == ERR_OK) {
+		s->kind = STREAM_AUDIT;
+		snprintf(s->token_id, sizeof s->token_id, "%s", token_id);
+		rc = db_stream_audit_head(c, &head);
+	}
+	if (rc == ERR_OK && last_event_id == NULL) {
+		s->seq = head;
+	} else if (rc == ERR_OK && !stream_audit_position(last_event_id, &s->seq)) {
+		snprintf(detail, detail_len, "Last-Event-ID: not the seq of an audit entry");
+		rc = ERR_BAD_QUERY;
+	} else if (rc == ERR_OK && s->seq > head) {
+		snprintf(detail, detail_len, "Last-Event-ID: beyond the latest audit entry");
+		rc = ERR_BAD_QUERY;
+	}
+	if (rc == ERR_OK)
+		rc = stream_text_retry(first);
+	if (rc == ERR_OK)
+		rc = stream_audit_batch(s, first, &more);
 	if (rc != ERR_OK) {
 		stream_free(s);
 		stream_text_free(first);
