@@ -343,14 +343,21 @@ function regimeSection(o) {
     section.append(h('p', { class: 'muted' }, 'This server has no reporting regimes.'));
     return section;
   }
-  const select = h('select', { id: 'org-regime' }, regimes.map((r) =>
-    h('option', { value: r.name }, `${r.name} (${shortDuration(r.early_warning_s)} / ${shortDuration(r.notification_s)} / ${shortDuration(r.final_s)})`)));
-  if (o.regime) select.value = o.regime;
-  else select.value = 'default';
+  // the organization view may not say which regime it has: then nothing is preselected
+  const select = h('select', { id: 'org-regime', required: true },
+    o.regime ? null : h('option', { value: '' }, 'choose a regime'),
+    regimes.map((r) => h('option', { value: r.name },
+      `${r.name} (${shortDuration(r.early_warning_s)} / ${shortDuration(r.notification_s)} / ${shortDuration(r.final_s)})`)));
+  select.value = o.regime || '';
   const save = h('button', { type: 'submit' }, 'Assign regime');
   const form = h('form', { class: 'inline-form' }, h('label', { for: 'org-regime' }, 'Regime'), select, save);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if (!select.value) {
+      setText($('regime-error'), 'Choose a regime.');
+      select.focus();
+      return;
+    }
     const res = await act(save, $('regime-error'), () =>
       api(`/v1/coord/orgs/${encodeURIComponent(o.id)}/regime`, { method: 'PUT', body: { regime: select.value } }));
     if (res) done('regime', `Regime “${res.regime}” assigned.`);

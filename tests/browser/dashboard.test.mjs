@@ -287,7 +287,7 @@ step('a signed report appears in the queue without reloading the page', async ()
   assert.equal(await page.evaluate(() => window.__stillThisPage), true, 'no reload happened');
   const row = page.locator('#queue-rows tr', { has: link });
   assert.match(await row.innerText(), /Tama Grid Power/);
-  const received = row.locator('time');
+  const received = row.locator('td[data-label="Received"] time');
   assert.match(await received.getAttribute('title'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/, 'UTC on hover');
   if (has.stream) {
     // no polling while the stream is live: the one refresh came from the stream's report.received event
@@ -521,7 +521,8 @@ step('keyboard only: the main navigation, an operator, its regime, and revoking 
 
   if (has.regimes) {
     await tabTo(page.locator('#org-regime'), 'the regime select');
-    await page.keyboard.press('ArrowDown'); // default -> strict (by name)
+    await page.keyboard.press('s'); // type-ahead: "strict (12h / 48h / 20d)"
+    assert.equal(await page.locator('#org-regime').inputValue(), 'strict');
     await tabTo(page.getByRole('button', { name: 'Assign regime' }), 'Assign regime');
     await page.keyboard.press('Enter');
     await page.locator('#regime-note', { hasText: 'assigned' }).waitFor(WAIT);
@@ -603,6 +604,35 @@ step('audit log: entries newest first, an action filter, the chain verifies', as
   await page.getByRole('button', { name: 'Verify chain' }).press('Enter');
   await page.locator('#audit-verdict.ok', { hasText: 'Chain ok' }).waitFor(WAIT);
   await shot('audit', { fullPage: true });
+});
+
+step('a dropped stream reconnects with Last-Event-ID and the server resumes it', async (t) => {
+  if (!needs(t, 'stream', 'audit')) return;
+  // the first connection after a reload is cut short after one event (the
+  // latest real audit entry); the reconnection goes to the real server
+  const head = (await (await fetch(`${BASE}/v1/coord/audit?limit=1`, { headers: { Authorization: `Bearer ${COORD_TOKEN}` } })).json()).entries[0];
+  let cut = 0;
+  const isStream = (url) => url.pathname === ENDPOINTS.stream;
+  await page.route(isStream, async (route) => {
+    if (cut++ > 0) return route.continue();
+    const { seq, at, actor, action, subject, detail } = head;
+    return route.fulfill({ status: 200, contentType: 'text/event-stream',
+      body: `id: ${seq}\nevent: audit\ndata: ${JSON.stringify({ seq, at, actor, action, subject, detail })}\n\n` });
+  });
+  try {
+    const opened = streamRequests.length;
+    await page.reload();
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    await page.evaluate(() => { location.hash = '#/queue'; });
+    await page.locator('#queue-status', { hasText: 'live' }).waitFor(WAIT);
+    const after = streamRequests.slice(opened);
+    assert.ok(after.length >= 2, `the stream was opened again after the cut (${after.length})`);
+    assert.equal(after[0].lastEventId, undefined, 'the first connection starts at the end');
+    assert.equal(after.at(-1).lastEventId, String(head.seq), 'the reconnection resumes after the last event seen');
+    assert.equal(after.at(-1).authorization, `Bearer ${COORD_TOKEN}`);
+  } finally {
+    await page.unroute(isStream).catch(() => {});
+  }
 });
 
 step('every page fits a 390-px screen', async () => {
