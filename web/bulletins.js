@@ -2,7 +2,7 @@
 // webhooks fared; dead webhook deliveries with a replay button.
 
 import {
-  $, PAGE, act, api, badge, cell, h, human, numCell, options, query, setText, table, when,
+  $, PAGE, act, api, badge, cell, h, human, numCell, options, query, table, when,
 } from './core.js';
 
 const st = { status: '', cursor: null, items: [], dead: [], deadCursor: null, gen: 0, built: false };

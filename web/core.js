@@ -104,7 +104,7 @@ export function numCell(label, n) {
 
 // ---- dates -----------------------------------------------------------------
 
-export function utcText(date) {
+function utcText(date) {
   return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
@@ -226,7 +226,7 @@ export function sessionLost(err) {
 }
 
 // Show an API error in el (unless the session ended because of it).
-export function fail(el, err) {
+function fail(el, err) {
   if (sessionLost(err)) return;
   setText(el, err instanceof ApiError ? err.describe() : String(err));
 }

@@ -94,7 +94,7 @@ function reloadQueue() {
 }
 
 // Re-read the first page; merge it with what is shown (new rows on top).
-export async function refreshQueue() {
+async function refreshQueue() {
   if (!session.token) return;
   if (q.busy) { // one at a time; one more after it
     q.again = true;
@@ -171,7 +171,7 @@ export function relative(iso) {
 }
 
 // The queue's deadline cell: the next phase due, or overdue.
-export function deadlineText(d) {
+function deadlineText(d) {
   if (!d) return h('span', { class: 'muted' }, '—');
   if (!d.next_phase || !d.due_at) return h('span', { class: 'muted' }, 'nothing due');
   return h('span', { class: d.overdue ? 'deadline overdue' : 'deadline due' },
