@@ -74,7 +74,7 @@ operator() {
 	fi
 	once "keygen-$tag" "$BIN" admin keygen --out "$DEMO/operator-$tag"
 	pub=$(field "keygen-$tag" public_key)
-		once "key-$tag" "$BIN" admin key-add --org "$org" --public-key "$pub" --key-id "$kid"
+	once "key-$tag" "$BIN" admin key-add --org "$org" --public-key "$pub" --key-id "$kid"
 	# what the anonymizer removes from this operator's bulletins
 	once "profile-$tag" "$BIN" admin org-profile --org "$org" --file "deploy/demo-profile-$tag.json"
 }
@@ -87,6 +87,12 @@ if [[ ! -e "$DEMO/.seeded" ]]; then
 	field token-coordinator token >"$DEMO/coordinator.token"
 	operator power "Kanto Electric Demo" electric_power kanto demo-power
 	operator water "Kinki Water Demo" water kinki demo-water
+	# a member who reads the feeds: CLEAR, GREEN, and AMBER for two sectors
+	once org-subscriber "$BIN" admin org-create --kind subscriber --name "Demo ISAC Member"
+	once subscriber-set "$BIN" admin subscriber-set --org "$(field org-subscriber id)" \
+		--clearance CLEAR,GREEN,AMBER --sectors electric_power,water
+	once token-subscriber "$BIN" admin token-issue --org "$(field org-subscriber id)" --label demo
+	field token-subscriber token >"$DEMO/subscriber.token"
 	touch "$DEMO/.seeded"
 fi
 
@@ -110,8 +116,12 @@ cat <<EOF
    Kanto Electric Demo  key id $kid_power  $DEMO/operator-power.key
    Kinki Water Demo     key id $kid_water  $DEMO/operator-water.key
 
- Submit a signed report (from another terminal, in $ROOT):
+ The first run submits deploy/demo-report.json once the server is up. Submit another
+ (from another terminal, in $ROOT):
       $BIN_SHOWN submit --url $ISACD_PUBLIC_URL --key $DEMO/operator-power.key --key-id $kid_power deploy/demo-report.json
+
+ Subscriber token (Demo ISAC Member: TAXII 2.1, GET /v1/bulletins, GET /v1/stream):
+   $DEMO/subscriber.token
 
  Then, as the coordinator, see it in the queue and its anonymized bulletin draft:
    curl -s -H "Authorization: Bearer \$(cat $DEMO/coordinator.token)" $ISACD_PUBLIC_URL/v1/coord/incidents
@@ -123,5 +133,23 @@ cat <<EOF
 ================================================================================
 
 EOF
+
+# The first time, once the server answers, submit the demo report so the
+# dashboard has an incident to show (signed like any operator's).
+if [[ ! -e "$DEMO/.reported" ]]; then
+	(
+		for _ in $(seq 100); do
+			if curl -fsS -o /dev/null "$ISACD_PUBLIC_URL/healthz" 2>/dev/null; then
+				"$BIN" submit --url "$ISACD_PUBLIC_URL" --key "$DEMO/operator-power.key" \
+					--key-id "$kid_power" deploy/demo-report.json >"$DEMO/report.json" &&
+					touch "$DEMO/.reported" &&
+					echo "run-demo: submitted deploy/demo-report.json as Kanto Electric Demo"
+				exit 0
+			fi
+			sleep 0.2
+		done
+		echo "run-demo: the server did not answer; no demo report submitted" >&2
+	) &
+fi
 
 exec "$BIN" serve

@@ -59,4 +59,35 @@ enum err_code coord_token_issue(const char *org_id, const char *label, const cha
 /* Revoke a token by id, audited. ERR_NOT_FOUND when absent or already revoked. */
 enum err_code coord_token_revoke(const char *id, const char *actor, const char *actor_org);
 
+/*
+ * Rotate a token: issue a new one for the same organization (with `label`,
+ * or the old token's label when NULL) and revoke the old one in the same
+ * transaction, both audited (token.issued with "replaces", token.revoked
+ * with "replaced_by"). *out = {"id", "org_id", "token", "replaced"}, the
+ * token shown this once. ERR_NOT_FOUND when the old token is unknown or
+ * already revoked, ERR_TOO_LONG for a label over 200 bytes.
+ */
+enum err_code coord_token_rotate(const char *id, const char *label, const char *actor,
+                                 const char *actor_org, json_t **out);
+
+/*
+ * Query helpers shared by the coordinator listings. Each fills detail with
+ * "<param>: <why>" and returns ERR_BAD_QUERY on a bad value, else ERR_OK.
+ */
+enum err_code coord_bad(char *detail, size_t len, const char *param, const char *why);
+
+/* value (NULL: absent) must be one of vocab. */
+enum err_code coord_vocab(const char *param, const char *value, const char *const *vocab,
+                          char *detail, size_t len);
+
+/* `limit`: 1..100, 50 when s is NULL. */
+enum err_code coord_limit(const char *s, int *limit, char *detail, size_t len);
+
+/* An authenticated cursor (cursor.h) of text, as a JSON string (NULL on failure). */
+json_t *coord_cursor_encode(const struct signer_key *key, const char *text);
+
+/* Decode a cursor into out (NUL-terminated); -1 when it is not ours, unaltered. */
+int coord_cursor_decode(const struct signer_key *key, const char *cursor, char *out,
+                        size_t out_len);
+
 #endif

@@ -36,6 +36,7 @@ extern const struct db_stmt db_taxii_stmts[];
 extern const struct db_stmt db_stream_stmts[];
 extern const struct db_stmt db_insight_stmts[];
 extern const struct db_stmt db_regime_stmts[];
+extern const struct db_stmt db_bulletin_list_stmts[];
 
 /*
  * Remember the conninfo for every later connection. Call once, before any

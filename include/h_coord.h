@@ -7,6 +7,10 @@
 #define ISACD_H_COORD_H
 
 #include "http.h"
+#include "jspec.h"
+
+/* Copy a validation error into the problem the http layer renders; returns err->code. */
+enum err_code h_coord_spec_error(struct http_request *req, const struct jspec_error *err);
 
 enum err_code h_coord_incidents(struct http_request *req, struct http_reply *rep);
 enum err_code h_coord_incident(struct http_request *req, struct http_reply *rep);

@@ -23,6 +23,7 @@
 
 #define HTTP_MAX_URI        4096
 #define HTTP_MAX_PARAMS     2
+#define HTTP_MAX_PARAM      392 /* a {} segment: 128 bytes even when each is %-encoded */
 #define HTTP_MAX_JSON_DEPTH 16
 #define HTTP_HDR_CACHE      40
 #define HTTP_HDR_ARENA      (80 * 1024)
@@ -46,7 +47,7 @@ struct http_request {
 	bool uri_too_long;
 	char request_id[33];
 	int64_t started_us;
-	char params[HTTP_MAX_PARAMS][128]; /* {id} segments of the matched route */
+	char params[HTTP_MAX_PARAMS][HTTP_MAX_PARAM]; /* {id} segments, raw */
 	uint8_t *body;
 	size_t body_len, body_cap;
 	bool body_too_large, started, dispatched;
@@ -101,6 +102,13 @@ int http_reply_header(struct http_reply *rep, const char *name, const char *valu
 const char *http_query(struct http_request *req, const char *name);
 
 /*
+ * Percent-decode req->params[i] in place (libmicrohttpd's decoder; %HH
+ * only, '+' stays). Returns false when i is out of range or the decoded
+ * segment would hold a NUL byte: answer as for an unknown resource.
+ */
+bool http_param_decode(struct http_request *req, size_t i);
+
+/*
  * A handler: fill rep and return ERR_OK, or return an error code (with
  * req->err_detail / err_pointer set when they help the client).
  */
@@ -143,6 +151,8 @@ extern const struct http_route h_stream_routes[];
 extern const struct http_route h_web_routes[];
 extern const struct http_route h_insight_routes[];
 extern const struct http_route h_regimes_routes[];
+extern const struct http_route h_orgs_routes[];
+extern const struct http_route h_bulletins_routes[];
 
 /*
  * Parse the request body as a JSON object: Content-Type must be

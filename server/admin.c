@@ -20,6 +20,7 @@
 #include "db_org.h"
 #include "subscriber.h"
 #include "httpsig.h"
+#include "orgs.h"
 #include "regime.h"
 #include "report_schema.h"
 #include "signer.h"
@@ -85,47 +86,24 @@ static int admin_missing(const char *cmd, const char *opt)
 	return 2;
 }
 
-/* Audit a CLI action in its own transaction together with `work`. */
-struct admin_tx {
-	enum err_code (*work)(PGconn *c, void *ctx);
-	void *ctx;
-	const char *action;
-	const char *subject;
-	json_t *detail;
-};
+static const struct orgs_actor admin_cli = {"cli", NULL};
 
-static enum err_code admin_tx_run(PGconn *c, void *p)
+/* Print a refused domain call's problem (err names the field, when it helps). */
+static int admin_refused(enum err_code rc, const char *not_found, const struct jspec_error *err)
 {
-	struct admin_tx *t = p;
-	enum err_code rc = t->work(c, t->ctx);
-
-	if (rc == ERR_OK)
-		rc = db_audit_append(c, "cli", t->action, t->subject, t->detail);
-	return rc;
-}
-
-static enum err_code admin_do(enum err_code (*work)(PGconn *, void *), void *ctx,
-                              const char *action, const char *subject, json_t *detail)
-{
-	struct admin_tx t = {work, ctx, action, subject, detail};
-	enum err_code rc = db_tx(admin_tx_run, &t, false);
-
-	json_decref(detail);
-	return rc;
-}
-
-static enum err_code admin_org_insert(PGconn *c, void *ctx)
-{
-	return db_org_insert(c, ctx);
+	admin_print(problem_json(rc, rc == ERR_NOT_FOUND ? not_found : err->detail,
+	                         err->pointer[0] != '\0' ? err->pointer : NULL, NULL));
+	return 1;
 }
 
 static int admin_org_create(int argc, char **argv)
 {
 	static const char *const allowed[] = {"kind", "name", "sector", "region", NULL};
-	static const char *const kinds[] = {"operator", "subscriber", "coordinator", NULL};
 	struct admin_opts o;
-	struct db_org org;
+	struct jspec_error err = {0};
+	char id[UUID_STR_LEN + 1];
 	const char *kind, *name, *sector, *region;
+	json_t *body;
 	enum err_code rc;
 
 	if (admin_parse(argc, argv, allowed, &o) != 0)
@@ -138,31 +116,14 @@ static int admin_org_create(int argc, char **argv)
 		return admin_missing(argv[0], "kind");
 	if (name == NULL)
 		return admin_missing(argv[0], "name");
-	if (report_vocab_index(kinds, kind) < 0)
-		return admin_fail(ERR_NOT_IN_VOCABULARY,
-		                  "--kind: operator, subscriber or coordinator");
-	if (strlen(name) == 0 || strlen(name) >= sizeof org.name)
-		return admin_fail(ERR_TOO_LONG, "--name: 1 to 200 bytes");
-	if (sector != NULL && report_vocab_index(report_sectors, sector) < 0)
-		return admin_fail(ERR_NOT_IN_VOCABULARY, "--sector: not one of the 15 sectors");
-	if (region != NULL && report_vocab_index(report_regions, region) < 0)
-		return admin_fail(ERR_NOT_IN_VOCABULARY, "--region: not one of the regions");
-	if (strcmp(kind, "operator") == 0 && (sector == NULL || region == NULL))
-		return admin_fail(ERR_MISSING_FIELD, "an operator needs --sector and --region");
-	memset(&org, 0, sizeof org);
-	uuid_v4(org.id);
-	snprintf(org.kind, sizeof org.kind, "%s", kind);
-	snprintf(org.name, sizeof org.name, "%s", name);
-	snprintf(org.sector, sizeof org.sector, "%s", sector != NULL ? sector : "");
-	snprintf(org.region, sizeof org.region, "%s", region != NULL ? region : "");
-	rc = admin_do(admin_org_insert, &org, "org.created", org.id,
-	              json_pack("{s:s, s:s}", "kind", kind, "name", name));
-	if (rc == ERR_CONFLICT)
-		return admin_fail(rc, "an organization with this name exists");
+	body = json_pack("{s:s, s:s, s:s*, s:s*}", "kind", kind, "name", name, "sector", sector,
+	                 "region", region);
+	rc = body != NULL ? orgs_create(body, &admin_cli, id, &err) : ERR_INTERNAL;
+	json_decref(body);
 	if (rc != ERR_OK)
-		return admin_fail(rc, "could not create the organization");
-	return admin_print(json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "id", org.id, "kind", kind,
-	                             "name", name, "sector", sector, "region", region));
+		return admin_refused(rc, "", &err);
+	return admin_print(json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "id", id, "kind", kind, "name",
+	                             name, "sector", sector, "region", region));
 }
 
 static int admin_org_list(int argc, char **argv)
@@ -184,96 +145,56 @@ static int admin_org_list(int argc, char **argv)
 	return admin_print(list);
 }
 
-struct admin_key {
-	const char *key_id;
-	const char *org_id;
-	uint8_t pk[32];
-};
-
-static enum err_code admin_key_insert(PGconn *c, void *ctx)
-{
-	struct admin_key *k = ctx;
-	struct db_org org;
-	enum err_code rc = db_org_get(c, k->org_id, &org);
-
-	if (rc == ERR_OK && strcmp(org.kind, "operator") != 0)
-		rc = ERR_NOT_OPERATOR;
-	if (rc == ERR_OK)
-		rc = db_key_insert(c, k->key_id, k->org_id, k->pk);
-	return rc;
-}
-
 static int admin_key_add(int argc, char **argv)
 {
 	static const char *const allowed[] = {"org", "public-key", "key-id", NULL};
 	struct admin_opts o;
-	struct admin_key k;
-	const char *b64;
-	char kid[64];
-	size_t len = 0;
+	struct jspec_error err = {0};
+	const char *org, *b64;
+	json_t *body, *out = NULL;
 	enum err_code rc;
+	int status;
 
 	if (admin_parse(argc, argv, allowed, &o) != 0)
 		return 2;
-	k.org_id = admin_opt(&o, "org");
+	org = admin_opt(&o, "org");
 	b64 = admin_opt(&o, "public-key");
-	k.key_id = admin_opt(&o, "key-id");
-	if (k.org_id == NULL)
+	if (org == NULL)
 		return admin_missing(argv[0], "org");
 	if (b64 == NULL)
 		return admin_missing(argv[0], "public-key");
-	if (sodium_base642bin(k.pk, sizeof k.pk, b64, strlen(b64), NULL, &len, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    len != 32)
-		return admin_fail(ERR_VALIDATION, "--public-key: base64 of a 32-byte Ed25519 key");
-	if (k.key_id == NULL) {
-		uint8_t h[32];
-		crypto_hash_sha256(h, k.pk, sizeof k.pk);
-		memcpy(kid, "op-", 3);
-		sodium_bin2hex(kid + 3, sizeof kid - 3, h, 8);
-		k.key_id = kid;
-	}
-	if (strlen(k.key_id) == 0 || strlen(k.key_id) > HTTPSIG_MAX_KEYID)
-		return admin_fail(ERR_TOO_LONG, "--key-id: 1 to 128 bytes");
-	rc = admin_do(admin_key_insert, &k, "key.added", k.key_id,
-	              json_pack("{s:s, s:s}", "org_id", k.org_id, "public_key", b64));
-	if (rc == ERR_NOT_FOUND)
-		return admin_fail(rc, "no organization with this id");
-	if (rc == ERR_NOT_OPERATOR)
-		return admin_fail(rc, "keys are for operator organizations");
-	if (rc == ERR_CONFLICT)
-		return admin_fail(rc, "this key id is taken");
+	body = json_pack("{s:s, s:s*}", "public_key", b64, "key_id", admin_opt(&o, "key-id"));
+	rc = body != NULL ? orgs_key_add(org, body, false, &admin_cli, &out, &err) : ERR_INTERNAL;
+	json_decref(body);
 	if (rc != ERR_OK)
-		return admin_fail(rc, "could not add the key");
-	return admin_print(json_pack("{s:s, s:s, s:s}", "key_id", k.key_id, "org_id", k.org_id,
-	                             "public_key", b64));
+		return admin_refused(rc, "no organization with this id", &err);
+	status =
+	        admin_print(json_pack("{s:O, s:O, s:s}", "key_id", json_object_get(out, "key_id"),
+	                              "org_id", json_object_get(out, "org_id"), "public_key", b64));
+	json_decref(out);
+	return status;
 }
 
-static enum err_code admin_key_revoke_work(PGconn *c, void *ctx)
+static int admin_key_revoke(int argc, char **argv)
 {
-	return db_key_revoke(c, ctx);
-}
-
-/* key-revoke and token-revoke: one required option naming what to revoke. */
-static int admin_revoke(int argc, char **argv, const char *opt,
-                        enum err_code (*work)(PGconn *, void *), const char *action)
-{
-	const char *const allowed[] = {opt, NULL};
+	static const char *const allowed[] = {"key-id", NULL};
 	struct admin_opts o;
+	json_t *out = NULL;
 	const char *id;
 	enum err_code rc;
 
 	if (admin_parse(argc, argv, allowed, &o) != 0)
 		return 2;
-	id = admin_opt(&o, opt);
+	id = admin_opt(&o, "key-id");
 	if (id == NULL)
-		return admin_missing(argv[0], opt);
-	rc = admin_do(work, (void *)id, action, id, NULL);
+		return admin_missing(argv[0], "key-id");
+	rc = orgs_key_revoke(id, &admin_cli, &out);
+	json_decref(out);
 	if (rc == ERR_NOT_FOUND)
-		return admin_fail(rc, "no such live key or token (unknown, or already revoked)");
+		return admin_fail(rc, "no such live key (unknown, or already revoked)");
 	if (rc != ERR_OK)
 		return admin_fail(rc, "could not revoke");
-	return admin_print(json_pack("{s:s, s:b}", opt, id, "revoked", 1));
+	return admin_print(json_pack("{s:s, s:b}", "key-id", id, "revoked", 1));
 }
 
 static int admin_token_issue(int argc, char **argv)
@@ -396,10 +317,7 @@ static int admin_org_profile(int argc, char **argv)
 	json_decref(body);
 	if (rc == ERR_OK)
 		return admin_print(org);
-	admin_print(problem_json(rc,
-	                         rc == ERR_NOT_FOUND ? "no organization with this id" : err.detail,
-	                         err.pointer[0] != '\0' ? err.pointer : NULL, NULL));
-	return 1;
+	return admin_refused(rc, "no organization with this id", &err);
 }
 
 /* A comma-separated option as a JSON array of strings (empty items dropped). */
@@ -423,10 +341,7 @@ static int admin_subscriber_result(enum err_code rc, json_t *out, const struct j
 {
 	if (rc == ERR_OK)
 		return admin_print(out);
-	admin_print(problem_json(
-	        rc, rc == ERR_NOT_FOUND ? "no subscriber organization with this id" : err->detail,
-	        err->pointer[0] != '\0' ? err->pointer : NULL, NULL));
-	return 1;
+	return admin_refused(rc, "no subscriber organization with this id", err);
 }
 
 static int admin_subscriber_set(int argc, char **argv)
@@ -671,7 +586,7 @@ int admin_main(int argc, char **argv)
 	if (strcmp(argv[0], "key-add") == 0)
 		return admin_key_add(argc, argv);
 	if (strcmp(argv[0], "key-revoke") == 0)
-		return admin_revoke(argc, argv, "key-id", admin_key_revoke_work, "key.revoked");
+		return admin_key_revoke(argc, argv);
 	if (strcmp(argv[0], "subscriber-set") == 0)
 		return admin_subscriber_set(argc, argv);
 	if (strcmp(argv[0], "subscription-add") == 0)

@@ -33,21 +33,21 @@ static const char *const coord_reviews[] = {"pending_review", "published", "reje
                                             "withheld",       "none",      NULL};
 static const char *const coord_booleans[] = {"true", "false", NULL};
 
-static enum err_code coord_bad(char *detail, size_t len, const char *param, const char *why)
+enum err_code coord_bad(char *detail, size_t len, const char *param, const char *why)
 {
 	snprintf(detail, len, "%s: %s", param, why);
 	return ERR_BAD_QUERY;
 }
 
-static enum err_code coord_vocab(const char *param, const char *value, const char *const *vocab,
-                                 char *detail, size_t len)
+enum err_code coord_vocab(const char *param, const char *value, const char *const *vocab,
+                          char *detail, size_t len)
 {
 	if (value != NULL && report_vocab_index(vocab, value) < 0)
 		return coord_bad(detail, len, param, "not one of its values (see api.md)");
 	return ERR_OK;
 }
 
-static enum err_code coord_limit(const char *s, int *limit, char *detail, size_t len)
+enum err_code coord_limit(const char *s, int *limit, char *detail, size_t len)
 {
 	char *end = NULL;
 	long n;
@@ -79,8 +79,7 @@ static char *coord_like(const char *q, bool lower)
 	return out;
 }
 
-/* An authenticated cursor of text, as a JSON string (NULL on failure). */
-static json_t *coord_cursor_encode(const struct signer_key *key, const char *text)
+json_t *coord_cursor_encode(const struct signer_key *key, const char *text)
 {
 	uint8_t k[32];
 	char out[CURSOR_MAX_TEXT];
@@ -92,9 +91,7 @@ static json_t *coord_cursor_encode(const struct signer_key *key, const char *tex
 	return rc == 0 ? json_string(out) : NULL;
 }
 
-/* Decode a cursor into out (NUL-terminated); -1 when it is not ours, unaltered. */
-static int coord_cursor_decode(const struct signer_key *key, const char *cursor, char *out,
-                               size_t out_len)
+int coord_cursor_decode(const struct signer_key *key, const char *cursor, char *out, size_t out_len)
 {
 	uint8_t k[32];
 	int rc;
@@ -375,54 +372,104 @@ enum err_code coord_org_profile(const char *id, const json_t *body, const char *
 struct coord_token_tx {
 	const char *org_id, *label, *actor, *actor_org, *id;
 	uint8_t hash[32];
+	const char *replaces; /* rotation: the live token revoked in the same transaction */
+	char replaced_org[UUID_STR_LEN + 1];
+	char replaced_label[DB_ORG_LABEL_LEN];
 };
+
+/* Rotation: revoke the old token and take its organization (and label, unless given). */
+static enum err_code coord_token_replace(PGconn *c, struct coord_token_tx *t)
+{
+	json_t *detail;
+	enum err_code rc = db_token_lock(c, t->replaces, t->replaced_org, t->replaced_label);
+
+	if (rc == ERR_OK)
+		rc = db_token_revoke(c, t->replaces);
+	if (rc != ERR_OK)
+		return rc;
+	t->org_id = t->replaced_org;
+	if (t->label == NULL)
+		t->label = t->replaced_label;
+	detail = json_pack("{s:s?, s:s}", "by_org", t->actor_org, "replaced_by", t->id);
+	rc = db_audit_append(c, t->actor, "token.revoked", t->replaces, detail);
+	json_decref(detail);
+	return rc;
+}
 
 static enum err_code coord_token_issue_tx(PGconn *c, void *ctx)
 {
 	struct coord_token_tx *t = ctx;
 	struct db_org org;
 	json_t *detail;
-	enum err_code rc = db_org_get(c, t->org_id, &org);
+	enum err_code rc = t->replaces != NULL ? coord_token_replace(c, t) : ERR_OK;
 
+	if (rc == ERR_OK)
+		rc = db_org_get(c, t->org_id, &org);
 	if (rc == ERR_OK && strcmp(org.kind, "operator") == 0)
 		rc = ERR_FORBIDDEN; /* operators sign; they have no bearer tokens */
 	if (rc == ERR_OK)
 		rc = db_token_insert(c, t->id, t->org_id, t->hash, t->label);
 	if (rc != ERR_OK)
 		return rc;
-	detail = json_pack("{s:s, s:s, s:s?}", "org_id", t->org_id, "label", t->label, "by_org",
-	                   t->actor_org);
+	detail = json_pack("{s:s, s:s, s:s?, s:s*}", "org_id", t->org_id, "label", t->label,
+	                   "by_org", t->actor_org, "replaces", t->replaces);
 	rc = db_audit_append(c, t->actor, "token.issued", t->id, detail);
 	json_decref(detail);
 	return rc;
+}
+
+/* Make a token, store its hash (t->id fresh), and answer {"id", "org_id", "token"}. */
+static enum err_code coord_token_new(struct coord_token_tx *t, char id[UUID_STR_LEN + 1],
+                                     json_t **out)
+{
+	char token[sizeof COORD_TOKEN_PREFIX +
+	           sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	uint8_t raw[32];
+	enum err_code rc;
+
+	*out = NULL;
+	if (t->label != NULL && strlen(t->label) > 200)
+		return ERR_TOO_LONG;
+	uuid_v4(id);
+	t->id = id;
+	randombytes_buf(raw, sizeof raw);
+	memcpy(token, COORD_TOKEN_PREFIX, sizeof COORD_TOKEN_PREFIX - 1);
+	sodium_bin2base64(token + sizeof COORD_TOKEN_PREFIX - 1,
+	                  sizeof token - (sizeof COORD_TOKEN_PREFIX - 1), raw, sizeof raw,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_hash_sha256(t->hash, (const uint8_t *)token, strlen(token));
+	rc = db_tx(coord_token_issue_tx, t, false);
+	if (rc == ERR_OK)
+		*out = json_pack("{s:s, s:s, s:s}", "id", id, "org_id", t->org_id, "token", token);
+	sodium_memzero(token, sizeof token);
+	sodium_memzero(raw, sizeof raw);
+	return rc == ERR_OK && *out == NULL ? ERR_INTERNAL : rc;
 }
 
 enum err_code coord_token_issue(const char *org_id, const char *label, const char *actor,
                                 const char *actor_org, json_t **out)
 {
 	char id[UUID_STR_LEN + 1];
-	char token[sizeof COORD_TOKEN_PREFIX +
-	           sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	uint8_t raw[32];
-	struct coord_token_tx t = {org_id, label != NULL ? label : "", actor, actor_org, id, {0}};
+	struct coord_token_tx t = {.org_id = org_id,
+	                           .label = label != NULL ? label : "",
+	                           .actor = actor,
+	                           .actor_org = actor_org};
+
+	return coord_token_new(&t, id, out);
+}
+
+enum err_code coord_token_rotate(const char *id, const char *label, const char *actor,
+                                 const char *actor_org, json_t **out)
+{
+	char new_id[UUID_STR_LEN + 1];
+	struct coord_token_tx t = {
+	        .label = label, .actor = actor, .actor_org = actor_org, .replaces = id};
 	enum err_code rc;
 
-	*out = NULL;
-	if (strlen(t.label) > 200)
-		return ERR_TOO_LONG;
-	uuid_v4(id);
-	randombytes_buf(raw, sizeof raw);
-	memcpy(token, COORD_TOKEN_PREFIX, sizeof COORD_TOKEN_PREFIX - 1);
-	sodium_bin2base64(token + sizeof COORD_TOKEN_PREFIX - 1,
-	                  sizeof token - (sizeof COORD_TOKEN_PREFIX - 1), raw, sizeof raw,
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	crypto_hash_sha256(t.hash, (const uint8_t *)token, strlen(token));
-	rc = db_tx(coord_token_issue_tx, &t, false);
-	if (rc == ERR_OK)
-		*out = json_pack("{s:s, s:s, s:s}", "id", id, "org_id", org_id, "token", token);
-	sodium_memzero(token, sizeof token);
-	sodium_memzero(raw, sizeof raw);
-	return rc == ERR_OK && *out == NULL ? ERR_INTERNAL : rc;
+	rc = coord_token_new(&t, new_id, out);
+	if (rc == ERR_OK && json_object_set_new(*out, "replaced", json_string(id)) != 0)
+		rc = ERR_INTERNAL;
+	return rc;
 }
 
 static enum err_code coord_token_revoke_tx(PGconn *c, void *ctx)
@@ -441,7 +488,7 @@ static enum err_code coord_token_revoke_tx(PGconn *c, void *ctx)
 
 enum err_code coord_token_revoke(const char *id, const char *actor, const char *actor_org)
 {
-	struct coord_token_tx t = {NULL, NULL, actor, actor_org, id, {0}};
+	struct coord_token_tx t = {.actor = actor, .actor_org = actor_org, .id = id};
 
 	return db_tx(coord_token_revoke_tx, &t, false);
 }

@@ -35,7 +35,7 @@ static _Thread_local bool db_retryable;
 static const struct db_stmt *const db_tables[] = {
         db_org_stmts,      db_report_stmts,  db_audit_stmts,   db_migrate_stmts,
         db_bulletin_stmts, db_feed_stmts,    db_webhook_stmts, db_taxii_stmts,
-        db_stream_stmts,   db_insight_stmts, db_regime_stmts,
+        db_stream_stmts,   db_insight_stmts, db_regime_stmts,  db_bulletin_list_stmts,
 };
 
 /* One per thread: the connection and which statements it has prepared. */

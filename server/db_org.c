@@ -6,12 +6,15 @@
  */
 #include "db_org.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "db.h"
 
 /* SQL reads best as written: */
 /* clang-format off */
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 const struct db_stmt db_org_stmts[] = {
 	{"org_insert",
 	 "INSERT INTO organizations (id, kind, name, sector, region) VALUES ($1, $2, $3, $4, $5)",
@@ -22,14 +25,29 @@ const struct db_stmt db_org_stmts[] = {
 	 " 'sector', sector, 'region', region) ORDER BY created_at, id), '[]')::text"
 	 " FROM organizations",
 	 0},
-	{"key_insert", "INSERT INTO operator_keys (key_id, org_id, public_key) VALUES ($1, $2, $3)",
+	{"org_page",
+	 "SELECT json_build_object('id', o.id, 'kind', o.kind, 'name', o.name, 'sector', o.sector,"
+	 " 'region', o.region, 'created_at', " TS("o.created_at") ","
+	 " 'active_keys', (SELECT count(*) FROM operator_keys k WHERE k.org_id = o.id AND k.revoked_at IS NULL),"
+	 " 'active_tokens', (SELECT count(*) FROM tokens t WHERE t.org_id = o.id AND t.revoked_at IS NULL))::text"
+	 " FROM organizations o WHERE ($1::text IS NULL OR o.kind = $1)"
+	 " AND ($2::text IS NULL OR strpos(lower(o.name), lower($2)) > 0)"
+	 " AND ($3::uuid IS NULL OR (lower(o.name), o.id) >"
+	 " (SELECT lower(a.name), a.id FROM organizations a WHERE a.id = $3::uuid))"
+	 " ORDER BY lower(o.name), o.id LIMIT $4",
+	 4},
+	{"key_insert",
+	 "INSERT INTO operator_keys (key_id, org_id, public_key) VALUES ($1, $2, $3)"
+	 " RETURNING " TS("created_at"),
 	 3},
 	{"key_get",
 	 "SELECT k.key_id, k.org_id, o.kind, k.public_key, k.revoked_at IS NOT NULL"
 	 " FROM operator_keys k JOIN organizations o ON o.id = k.org_id WHERE k.key_id = $1",
 	 1},
 	{"key_revoke",
-	 "UPDATE operator_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL", 1},
+	 "UPDATE operator_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL"
+	 " RETURNING org_id, " TS("revoked_at"),
+	 1},
 	{"token_insert", "INSERT INTO tokens (id, org_id, token_hash, label) VALUES ($1, $2, $3, $4)",
 	 4},
 	{"token_lookup",
@@ -38,7 +56,9 @@ const struct db_stmt db_org_stmts[] = {
 	 1},
 		{"org_view",
 	 "SELECT json_build_object('id', o.id, 'kind', o.kind, 'name', o.name, 'sector', o.sector,"
-	 " 'region', o.region, 'created_at', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	 	 " 'region', o.region, 'created_at', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	 " 'regime', CASE WHEN o.kind = 'operator' THEN o.regime END,"
+
 	 " 'profile', json_build_object("
 	 "'domains', coalesce((SELECT json_agg(domain ORDER BY domain) FROM org_domains WHERE org_id = o.id), '[]'),"
 	 " 'ranges', coalesce((SELECT json_agg(range::text ORDER BY range) FROM org_ranges WHERE org_id = o.id), '[]'),"
@@ -46,11 +66,16 @@ const struct db_stmt db_org_stmts[] = {
 	 " 'keys', coalesce((SELECT json_agg(json_build_object('key_id', k.key_id,"
 	 " 'created_at', to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
 	 " 'revoked_at', to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
-	 " ORDER BY k.created_at, k.key_id) FROM operator_keys k WHERE k.org_id = o.id), '[]'))::text"
+	 " ORDER BY k.created_at, k.key_id) FROM operator_keys k WHERE k.org_id = o.id), '[]'),"
+	 " 'tokens', coalesce((SELECT json_agg(json_build_object('id', t.id, 'label', t.label,"
+	 " 'created_at', " TS("t.created_at") ", 'revoked_at', " TS("t.revoked_at") ")"
+	 " ORDER BY t.created_at DESC, t.id DESC) FROM tokens t WHERE t.org_id = o.id), '[]'))::text"
 	 " FROM organizations o WHERE o.id = $1", 1},
 	{"token_revoke",
  "UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
 	 1},
+	{"token_lock",
+	 "SELECT org_id, label FROM tokens WHERE id = $1 AND revoked_at IS NULL FOR UPDATE", 1},
 	{NULL, NULL, 0},
 };
 /* clang-format on */
@@ -98,14 +123,28 @@ enum err_code db_org_list(PGconn *c, json_t **out)
 	return db_json_row(c, "org_list", 0, NULL, out);
 }
 
+enum err_code db_org_page(PGconn *c, const struct db_org_filter *f, json_t **out)
+{
+	char limit[16];
+	const char *v[4] = {f->kind, f->name_part, f->after_id, limit};
+
+	snprintf(limit, sizeof limit, "%d", f->limit);
+	return db_json_rows(c, "org_page", 4, v, out, NULL, 0);
+}
+
 enum err_code db_key_insert(PGconn *c, const char *key_id, const char *org_id,
-                            const uint8_t public_key[32])
+                            const uint8_t public_key[32], char created_at[DB_ORG_TS_LEN])
 {
 	const char *v[3] = {key_id, org_id, (const char *)public_key};
 	const int lens[3] = {0, 0, 32};
 	const int fmts[3] = {0, 0, 1};
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, "key_insert", 3, v, lens, fmts, &r);
 
-	return db_exec(c, "key_insert", 3, v, lens, fmts, NULL);
+	if (rc == ERR_OK && created_at != NULL)
+		db_get_text(r, 0, 0, created_at, DB_ORG_TS_LEN);
+	PQclear(r);
+	return rc;
 }
 
 enum err_code db_key_get(PGconn *c, const char *key_id, struct db_key *out)
@@ -146,9 +185,21 @@ static enum err_code db_org_update_one(PGconn *c, const char *stmt, const char *
 	return rc;
 }
 
-enum err_code db_key_revoke(PGconn *c, const char *key_id)
+enum err_code db_key_revoke(PGconn *c, const char *key_id, char org_id[UUID_STR_LEN + 1],
+                            char revoked_at[DB_ORG_TS_LEN])
 {
-	return db_org_update_one(c, "key_revoke", key_id);
+	const char *v[1] = {key_id};
+	PGresult *r = NULL;
+	enum err_code rc = db_exec(c, "key_revoke", 1, v, NULL, NULL, &r);
+
+	if (rc == ERR_OK && PQntuples(r) != 1)
+		rc = ERR_NOT_FOUND;
+	if (rc == ERR_OK && org_id != NULL)
+		db_get_text(r, 0, 0, org_id, UUID_STR_LEN + 1);
+	if (rc == ERR_OK && revoked_at != NULL)
+		db_get_text(r, 0, 1, revoked_at, DB_ORG_TS_LEN);
+	PQclear(r);
+	return rc;
 }
 
 enum err_code db_token_insert(PGconn *c, const char *id, const char *org_id, const uint8_t hash[32],
@@ -179,6 +230,26 @@ enum err_code db_token_lookup(PGconn *c, const uint8_t hash[32], struct db_token
 	db_get_text(r, 0, 1, out->org_id, sizeof out->org_id);
 	db_get_text(r, 0, 2, out->org_kind, sizeof out->org_kind);
 out:
+	PQclear(r);
+	return rc;
+}
+
+enum err_code db_token_lock(PGconn *c, const char *id, char org_id[UUID_STR_LEN + 1],
+                            char label[DB_ORG_LABEL_LEN])
+{
+	const char *v[1] = {id};
+	PGresult *r = NULL;
+	enum err_code rc;
+
+	if (!uuid_parse(id, NULL))
+		return ERR_NOT_FOUND;
+	rc = db_exec(c, "token_lock", 1, v, NULL, NULL, &r);
+	if (rc == ERR_OK && PQntuples(r) != 1)
+		rc = ERR_NOT_FOUND;
+	if (rc == ERR_OK) {
+		db_get_text(r, 0, 0, org_id, UUID_STR_LEN + 1);
+		db_get_text(r, 0, 1, label, DB_ORG_LABEL_LEN);
+	}
 	PQclear(r);
 	return rc;
 }

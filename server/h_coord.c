@@ -19,8 +19,7 @@ static struct bulletin_env h_coord_env(const struct http_request *req)
 	return (struct bulletin_env){req->env->cfg, req->env->key};
 }
 
-/* Copy a validation error into the problem the http layer renders. */
-static enum err_code h_coord_spec_error(struct http_request *req, const struct jspec_error *err)
+enum err_code h_coord_spec_error(struct http_request *req, const struct jspec_error *err)
 {
 	snprintf(req->err_pointer, sizeof req->err_pointer, "%s", err->pointer);
 	snprintf(req->err_detail, sizeof req->err_detail, "%s", err->detail);

@@ -30,8 +30,9 @@
 
 /* Every handler file's routes; a request takes the first that matches. */
 static const struct http_route *const http_tables[] = {
-        h_meta_routes,  h_reports_routes, h_coord_routes, h_feed_routes,    h_deliveries_routes,
-        h_taxii_routes, h_stream_routes,  h_web_routes,   h_insight_routes, h_regimes_routes,
+        h_meta_routes,       h_reports_routes, h_coord_routes,  h_feed_routes,
+        h_deliveries_routes, h_taxii_routes,   h_stream_routes, h_web_routes,
+        h_insight_routes,    h_regimes_routes, h_orgs_routes,   h_bulletins_routes,
 
 };
 
@@ -231,6 +232,12 @@ const char *http_query(struct http_request *req, const char *name)
 
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+bool http_param_decode(struct http_request *req, size_t i)
+{
+	/* the decoder returns the decoded length, which a %00 makes exceed strlen */
+	return i < HTTP_MAX_PARAMS && MHD_http_unescape(req->params[i]) == strlen(req->params[i]);
 }
 
 /* Queue rep (its json or raw bytes are consumed) with the common headers. */

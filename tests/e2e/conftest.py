@@ -424,6 +424,18 @@ def table_counts(dsn):
     return {name: int(n) for name, n in psql(dsn, q)}
 
 
+def wait_for(what, predicate, timeout, poll=0.05):
+    """predicate() until truthy (returned), or fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(poll)
+
+
 def assert_problem(r, status, slug, pointer=None):
     """r is an RFC 9457 problem of this status and slug (and pointer, if given)."""
     assert r.status == status, r

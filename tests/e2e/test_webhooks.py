@@ -31,6 +31,7 @@ import nacl.signing
 import pytest
 
 import signing
+import conftest
 from conftest import IsacdServer, admin_json, migrate, psql, valid_report
 from coordapi import Coord, new_coordinator, server_key, verify_bulletin_signature
 
@@ -47,15 +48,7 @@ KEY_RE = re.compile(r'^"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 
 def wait_for(what, predicate, timeout=WAIT_S):
-    """predicate() until truthy (returned), or fail naming `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(POLL_S)
+    return conftest.wait_for(what, predicate, timeout, POLL_S)
 
 
 # ---------------------------------------------------------------- the receiver
