@@ -206,7 +206,7 @@ async function loadRegimes() {
 }
 
 function regimeForm() {
-  const name = h('input', { id: 'regime-new-name', maxlength: 32, pattern: '[a-z0-9_-]{1,32}', autocomplete: 'off' });
+  const name = h('input', { id: 'regime-new-name', maxlength: 32, autocomplete: 'off', spellcheck: 'false' });
   const inputs = {};
   const defaults = { early_warning_s: '24h', notification_s: '72h', final_s: '30d' };
   for (const [k] of PHASES) inputs[k] = h('input', { id: `regime-new-${k}`, class: 'dur', size: 6, value: defaults[k] });
