@@ -59,7 +59,8 @@ function bulletinRow(b) {
     h('td', { class: 'title', 'data-label': 'Title' },
       h('a', { href: `#/incident/${encodeURIComponent(b.incident_id)}` }, b.title || '(untitled)')),
     cell('Status', badge('review', b.status)),
-    cell('Version', `v${b.version}`, b.published_version ? h('span', { class: 'muted small' }, ` (published v${b.published_version})`) : null),
+    cell('Version', `v${b.version}`, b.published_version && b.published_version !== b.version
+      ? h('span', { class: 'muted small' }, ` (published v${b.published_version})`) : null),
     cell('TLP', badge('tlp', b.tlp)),
     cell('Severity', badge('sev', b.severity)),
     cell('Sector', human(b.sector)),
