@@ -7,7 +7,7 @@
 #
 # Re-runs itself under tests/lib/with-pg.sh, migrates, creates a coordinator
 # with a token, an operator with an Ed25519 key and a redaction profile, and a
-# subscriber with a token, starts `isacd serve` on a free loopback port and
+# subscriber (clearance CLEAR, GREEN) with a token and a webhook subscription, starts `isacd serve` on a free loopback port and
 # runs CMD (default: node --test dashboard.test.mjs, in tests/browser) with:
 #   ISACD_URL            the server's base URL
 #   ISACD_COORD_TOKEN    the coordinator's bearer token
@@ -15,6 +15,10 @@
 #   ISACD_OP_KEY         the operator's secret key file (for `isacd submit`)
 #   ISACD_OP_KEY_ID      its key id
 #   ISACD_OP_TERMS       the redaction terms of its profile, one per line
+#   ISACD_OP2_KEY        a second key of the same operator (the one the tests revoke)
+#   ISACD_OP2_KEY_ID     its key id
+#   ISACD_HOOK_URL       the subscriber's webhook: a port nobody listens on, so with
+#                        ISACD_WEBHOOK_MAX_AGE_S=1 its deliveries die within seconds
 #   ISACD_ARTIFACTS      where screenshots go (tests/artifacts/browser)
 #   ISACD_BIN            the binary
 # Then stops isacd and fails if it did not exit 0. Needs `npm ci` in
@@ -82,8 +86,14 @@ cat >"$work/profile.json" <<'EOF'
 EOF
 admin org-profile --org "$op" --file "$work/profile.json" >/dev/null
 
+admin keygen --out "$work/operator2" >"$work/keygen2.json"
+ISACD_OP2_KEY=$work/operator2.key
+ISACD_OP2_KEY_ID=$(admin key-add --org "$op" --public-key "$(json_get public_key <"$work/keygen2.json")" \
+	--key-id browser-op-spare | json_get key_id)
+
 sub=$(admin org-create --kind subscriber --name "Browser Test Subscriber" | json_get id)
 ISACD_SUB_TOKEN=$(admin token-issue --org "$sub" --label browser-test | json_get token)
+admin subscriber-set --org "$sub" --clearance CLEAR,GREEN >/dev/null
 
 free_port() {
 	"$PY" -c 'import socket
@@ -92,6 +102,10 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()'
 }
+
+# the webhook: a port that was free a moment ago (connections are refused)
+ISACD_HOOK_URL=http://127.0.0.1:$(free_port)/hook
+admin subscription-add --org "$sub" --webhook "$ISACD_HOOK_URL" >/dev/null
 
 pid=""
 # shellcheck disable=SC2317  # invoked by the EXIT trap
@@ -113,6 +127,7 @@ for attempt in 1 2 3; do
 	ISACD_URL=http://127.0.0.1:$port
 	echo "--- isacd serve on port $port (attempt $attempt)" >>"$log"
 	ISACD_LISTEN=127.0.0.1 ISACD_PORT=$port ISACD_PUBLIC_URL=$ISACD_URL \
+		ISACD_WEBHOOK_MAX_AGE_S=1 ISACD_WEBHOOK_RETRY_BASE_MS=50 \
 		ISACD_SERVER_KEY=$work/server.key "$ISACD_BIN" serve </dev/null >>"$log" 2>&1 &
 	pid=$!
 	for _ in $(seq 200); do
@@ -137,7 +152,7 @@ ISACD_ARTIFACTS=$ROOT/tests/artifacts/browser
 rm -rf -- "$ISACD_ARTIFACTS" # screenshots of this run only
 mkdir -p "$ISACD_ARTIFACTS"
 export ISACD_URL ISACD_COORD_TOKEN ISACD_SUB_TOKEN ISACD_OP_KEY ISACD_OP_KEY_ID ISACD_OP_TERMS \
-	ISACD_ARTIFACTS
+	ISACD_OP2_KEY ISACD_OP2_KEY_ID ISACD_HOOK_URL ISACD_ARTIFACTS
 
 rc=0
 if (($# > 0)); then
