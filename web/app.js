@@ -11,7 +11,7 @@ import { startStream, stopStream } from './stream.js';
 import { initQueue, resetQueue, showQueue, stopQueue } from './queue.js';
 import { initIncident, openIncident, resetIncident, stopIncident } from './incident.js';
 import { resetBulletins, showBulletins } from './bulletins.js';
-import { resetOrgs, showOrg, showOrgs } from './orgs.js';
+import { leaveOrg, resetOrgs, showOrg, showOrgs } from './orgs.js';
 import { resetStats, showStats } from './stats.js';
 import { resetAudit, showAudit } from './audit.js';
 
@@ -115,6 +115,7 @@ function route() {
   current = `${page}/${id}`;
   if (page !== 'queue') stopQueue();
   if (page !== 'incident') stopIncident();
+  if (page !== 'org') leaveOrg();
   showView(page);
   switch (page) {
     case 'incident': openIncident(id); break;

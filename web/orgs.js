@@ -28,6 +28,13 @@ export function resetOrgs() {
   $('org-body').replaceChildren();
 }
 
+// Leaving an organization's page: a token shown there is gone for good, even
+// from the hidden page a "back" would show again before it reloads.
+export function leaveOrg() {
+  one.secret = null;
+  for (const box of $('org-body').querySelectorAll('.secret-box')) box.remove();
+}
+
 // ---- the list ----------------------------------------------------------------
 
 function buildList() {

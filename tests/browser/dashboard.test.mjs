@@ -493,6 +493,7 @@ step('organizations: list, filter, create a subscriber and issue its token once'
   // shown once: reading the page again does not show it
   await page.locator('#nav').getByRole('link', { name: 'Organizations' }).click();
   await page.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+  assert.equal(await page.locator('.secret-box').count(), 0, 'leaving the page drops the token, hidden or not');
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: 'Browser Created Subscriber' }).waitFor(WAIT);
   await page.locator('#tokens-table').waitFor();
