@@ -607,6 +607,51 @@ step('audit log: entries newest first, an action filter, the chain verifies', as
   await shot('audit', { fullPage: true });
 });
 
+step('an operator key added, then rotated, from the organization page', async (t) => {
+  if (!needs(t, 'orgs', 'keys')) return;
+  const dir = await mkdtemp(path.join(tmpdir(), 'isacd-keys-'));
+  try {
+    const keygen = async (name) =>
+      JSON.parse((await run(ISACD_BIN, ['admin', 'keygen', '--out', path.join(dir, name)])).stdout);
+    const first = await keygen('first');
+    const second = await keygen('second');
+    const report = {
+      title: 'Signed with a key added in the dashboard', summary: 'Key management check.',
+      incident_type: 'other', severity: 'low', sector: 'electric_power',
+      detected_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), phase: 'early_warning',
+      tlp: 'GREEN', impact: { class: 'none', description: 'None.' },
+    };
+    await page.locator('#nav').getByRole('link', { name: 'Organizations' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+    await page.locator('#orgs-table a', { hasText: ORG_NAME }).click();
+    await page.getByRole('heading', { level: 1, name: ORG_NAME }).waitFor(WAIT);
+    await page.locator('#keys-table').waitFor();
+
+    await page.getByRole('button', { name: 'Add a key…' }).click();
+    await page.locator('#key-public').fill(first.public_key);
+    await page.locator('#key-id').fill('browser-added');
+    await page.getByRole('button', { name: 'Add key', exact: true }).click();
+    await page.locator('#keys-note', { hasText: 'Key “browser-added” added.' }).waitFor(WAIT);
+    await submit(report, first.secret_key_file, 'browser-added'); // throws unless accepted
+
+    const added = page.locator('#keys-table tr[data-key="browser-added"]');
+    await added.getByRole('button', { name: 'Rotate browser-added…' }).click();
+    await page.locator('#key-public').fill(second.public_key);
+    await page.locator('#key-id').fill('browser-rotated');
+    await page.getByRole('button', { name: 'Rotate browser-added', exact: true }).click();
+    await page.locator('#keys-note', { hasText: '“browser-added” revoked' }).waitFor(WAIT);
+    await added.locator('td[data-label="State"]', { hasText: 'revoked' }).waitFor();
+    await page.locator('#keys-table tr[data-key="browser-rotated"] td[data-label="State"]', { hasText: 'active' }).waitFor();
+    await assert.rejects(submit(report, first.secret_key_file, 'browser-added'), (err) => {
+      assert.match(err.stdout, /key-revoked/);
+      return true;
+    });
+    await submit(report, second.secret_key_file, 'browser-rotated');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 step('a dropped stream reconnects with Last-Event-ID and the server resumes it', async (t) => {
   if (!needs(t, 'stream', 'audit')) return;
   // the first connection after a reload is cut short after one event (the
