@@ -66,6 +66,14 @@ enum err_code db_exec(PGconn *c, const char *stmt, int n, const char *const *val
                       const int *fmts, PGresult **res);
 
 /*
+ * db_exec for a statement that must answer exactly one row: ERR_NOT_FOUND
+ * when it answers none or several, with *res still set for the caller to
+ * PQclear() (as on ERR_OK).
+ */
+enum err_code db_exec_row(PGconn *c, const char *stmt, int n, const char *const *vals,
+                          const int *lens, const int *fmts, PGresult **res);
+
+/*
  * Run fn inside BEGIN … COMMIT (isolation READ COMMITTED unless
  * `serializable`). fn returns ERR_OK to commit; anything else rolls back
  * and is returned. Serialization failures and deadlocks (on any statement

@@ -367,14 +367,24 @@ void db_get_text(const PGresult *r, int row, int col, char *out, size_t out_len)
 	snprintf(out, out_len, "%s", v);
 }
 
+enum err_code db_exec_row(PGconn *c, const char *stmt, int n, const char *const *vals,
+                          const int *lens, const int *fmts, PGresult **res)
+{
+	enum err_code rc = db_exec(c, stmt, n, vals, lens, fmts, res);
+
+	if (rc == ERR_OK && PQntuples(*res) != 1)
+		rc = ERR_NOT_FOUND;
+	return rc;
+}
+
 enum err_code db_json_row(PGconn *c, const char *stmt, int n, const char *const *vals, json_t **out)
 {
 	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, stmt, n, vals, NULL, NULL, &r);
+	enum err_code rc = db_exec_row(c, stmt, n, vals, NULL, NULL, &r);
 
 	*out = NULL;
 	if (rc == ERR_OK) {
-		if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0))
+		if (PQgetisnull(r, 0, 0))
 			rc = ERR_NOT_FOUND;
 		else if ((*out = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) == NULL)
 			rc = ERR_INTERNAL;

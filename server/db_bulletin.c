@@ -130,13 +130,9 @@ enum err_code db_report_source_get(PGconn *c, const char *report_id, struct db_r
 	out->doc = NULL;
 	if (!uuid_parse(report_id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "report_source", 1, v, NULL, NULL, &r);
+	rc = db_exec_row(c, "report_source", 1, v, NULL, NULL, &r);
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	db_get_text(r, 0, 0, out->report_id, sizeof out->report_id);
 	db_get_text(r, 0, 1, out->incident_id, sizeof out->incident_id);
 	db_get_text(r, 0, 2, out->org_id, sizeof out->org_id);
@@ -259,13 +255,9 @@ static enum err_code db_bulletin_row(PGconn *c, const char *stmt, const char *ke
 	out->id_map = NULL;
 	if (!uuid_parse(key, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, stmt, 1, v, NULL, NULL, &r);
+	rc = db_exec_row(c, stmt, 1, v, NULL, NULL, &r);
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	db_get_text(r, 0, 0, out->id, sizeof out->id);
 	db_get_text(r, 0, 1, out->incident_id, sizeof out->incident_id);
 	db_get_text(r, 0, 2, out->stix_incident_id, sizeof out->stix_incident_id);
@@ -377,13 +369,9 @@ enum err_code db_bulletin_version_get(PGconn *c, const char *bulletin_id, int ve
 	*draft = NULL;
 	*bundle = NULL;
 	snprintf(ver, sizeof ver, "%d", version);
-	rc = db_exec(c, "version_get", 2, v, NULL, NULL, &r);
+	rc = db_exec_row(c, "version_get", 2, v, NULL, NULL, &r);
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	db_get_text(r, 0, 2, report_id, UUID_STR_LEN + 1);
 	*is_signed = db_get_bytea(r, 0, 3, sig, 64) == 0;
 	*bundle_len = (size_t)PQgetlength(r, 0, 1);
@@ -423,14 +411,10 @@ enum err_code db_outbox_claim(PGconn *c, const char *kind, const char *worker, l
 {
 	const char *v[2] = {kind, NULL};
 	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "outbox_claim", 1, v, NULL, NULL, &r);
+	enum err_code rc = db_exec_row(c, "outbox_claim", 1, v, NULL, NULL, &r);
 
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	*job_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	db_get_text(r, 0, 1, subject, UUID_STR_LEN + 1);
 	v[0] = PQgetvalue(r, 0, 0);

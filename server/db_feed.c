@@ -189,9 +189,7 @@ enum err_code db_subscription_filters(PGconn *c, const char *id, const char *org
 	*types_json = *sectors_json = NULL;
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "subscription_filters", 2, v, NULL, NULL, &r);
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
+	rc = db_exec_row(c, "subscription_filters", 2, v, NULL, NULL, &r);
 	if (rc == ERR_OK) {
 		db_get_text(r, 0, 0, min_severity, 16);
 		*types_json = strdup(PQgetvalue(r, 0, 1));
@@ -231,9 +229,7 @@ enum err_code db_feed_bundle(PGconn *c, const char *bulletin_id, int version,
 	if (!uuid_parse(bulletin_id, NULL))
 		return ERR_NOT_FOUND;
 	snprintf(ver, sizeof ver, "%d", version);
-	rc = db_exec(c, "feed_bundle", 3, v, NULL, NULL, &r);
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
+	rc = db_exec_row(c, "feed_bundle", 3, v, NULL, NULL, &r);
 	if (rc == ERR_OK) {
 		*len = (size_t)PQgetlength(r, 0, 0);
 		*bytes = malloc(*len + 1);

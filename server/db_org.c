@@ -101,13 +101,9 @@ enum err_code db_org_get(PGconn *c, const char *id, struct db_org *out)
 
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "org_get", 1, v, NULL, NULL, &r);
+	rc = db_exec_row(c, "org_get", 1, v, NULL, NULL, &r);
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	db_get_text(r, 0, 0, out->id, sizeof out->id);
 	db_get_text(r, 0, 1, out->kind, sizeof out->kind);
 	db_get_text(r, 0, 2, out->name, sizeof out->name);
@@ -151,14 +147,10 @@ enum err_code db_key_get(PGconn *c, const char *key_id, struct db_key *out)
 {
 	const char *v[1] = {key_id};
 	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "key_get", 1, v, NULL, NULL, &r);
+	enum err_code rc = db_exec_row(c, "key_get", 1, v, NULL, NULL, &r);
 
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	db_get_text(r, 0, 0, out->key_id, sizeof out->key_id);
 	db_get_text(r, 0, 1, out->org_id, sizeof out->org_id);
 	db_get_text(r, 0, 2, out->org_kind, sizeof out->org_kind);
@@ -190,10 +182,8 @@ enum err_code db_key_revoke(PGconn *c, const char *key_id, char org_id[UUID_STR_
 {
 	const char *v[1] = {key_id};
 	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "key_revoke", 1, v, NULL, NULL, &r);
+	enum err_code rc = db_exec_row(c, "key_revoke", 1, v, NULL, NULL, &r);
 
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
 	if (rc == ERR_OK && org_id != NULL)
 		db_get_text(r, 0, 0, org_id, UUID_STR_LEN + 1);
 	if (rc == ERR_OK && revoked_at != NULL)
@@ -218,14 +208,10 @@ enum err_code db_token_lookup(PGconn *c, const uint8_t hash[32], struct db_token
 	const int lens[1] = {32};
 	const int fmts[1] = {1};
 	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "token_lookup", 1, v, lens, fmts, &r);
+	enum err_code rc = db_exec_row(c, "token_lookup", 1, v, lens, fmts, &r);
 
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	db_get_text(r, 0, 0, out->id, sizeof out->id);
 	db_get_text(r, 0, 1, out->org_id, sizeof out->org_id);
 	db_get_text(r, 0, 2, out->org_kind, sizeof out->org_kind);
@@ -243,9 +229,7 @@ enum err_code db_token_lock(PGconn *c, const char *id, char org_id[UUID_STR_LEN 
 
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "token_lock", 1, v, NULL, NULL, &r);
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
+	rc = db_exec_row(c, "token_lock", 1, v, NULL, NULL, &r);
 	if (rc == ERR_OK) {
 		db_get_text(r, 0, 0, org_id, UUID_STR_LEN + 1);
 		db_get_text(r, 0, 1, label, DB_ORG_LABEL_LEN);

@@ -64,10 +64,8 @@ enum err_code db_regime_lock(PGconn *c, const char *name)
 {
 	const char *v[1] = {name};
 	PGresult *r = NULL;
-	enum err_code rc = db_exec(c, "regime_lock", 1, v, NULL, NULL, &r);
+	enum err_code rc = db_exec_row(c, "regime_lock", 1, v, NULL, NULL, &r);
 
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
 	PQclear(r);
 	return rc;
 }
@@ -81,9 +79,7 @@ enum err_code db_org_regime_set(PGconn *c, const char *org_id, const char *name,
 
 	if (!uuid_parse(org_id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "org_regime_set", 2, v, NULL, NULL, &r);
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
+	rc = db_exec_row(c, "org_regime_set", 2, v, NULL, NULL, &r);
 	if (rc == ERR_OK)
 		db_get_text(r, 0, 0, previous, previous_len);
 	PQclear(r);

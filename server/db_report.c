@@ -223,13 +223,9 @@ enum err_code db_report_get(PGconn *c, const char *id, const char *org_id,
 	view->fields = NULL;
 	if (!uuid_parse(id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "report_get", 2, v, NULL, NULL, &r);
+	rc = db_exec_row(c, "report_get", 2, v, NULL, NULL, &r);
 	if (rc != ERR_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = ERR_NOT_FOUND;
-		goto out;
-	}
 	db_get_text(r, 0, 1, view->id, sizeof view->id);
 	db_get_text(r, 0, 2, view->received_at, sizeof view->received_at);
 	if (db_get_bytea(r, 0, 3, view->body_sha256, 32) != 0 ||

@@ -65,9 +65,7 @@ enum err_code db_stream_token_live(PGconn *c, const char *token_id)
 
 	if (!uuid_parse(token_id, NULL))
 		return ERR_NOT_FOUND;
-	rc = db_exec(c, "stream_token_live", 1, v, NULL, NULL, &r);
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
+	rc = db_exec_row(c, "stream_token_live", 1, v, NULL, NULL, &r);
 	PQclear(r);
 	return rc;
 }

@@ -262,9 +262,7 @@ enum err_code db_delivery_lock(PGconn *c, long long id, char state[16], char unu
 
 	snprintf(id_s, sizeof id_s, "%lld", id);
 	*facts = NULL;
-	rc = db_exec(c, "delivery_lock", 1, v, NULL, NULL, &r);
-	if (rc == ERR_OK && PQntuples(r) != 1)
-		rc = ERR_NOT_FOUND;
+	rc = db_exec_row(c, "delivery_lock", 1, v, NULL, NULL, &r);
 	if (rc == ERR_OK) {
 		db_get_text(r, 0, 0, state, 16);
 		db_get_text(r, 0, 1, unusable, 128);
