@@ -15,6 +15,7 @@
 #include "db_report.h"
 #include "jspec.h"
 #include "receipt.h"
+#include "worker.h"
 
 struct report_tx {
 	const struct report_submission *s;
@@ -120,6 +121,7 @@ enum err_code report_ingest(const struct signer_key *key, const struct report_su
 {
 	const char *follows = report_str(s->doc, "incident_id");
 	struct report_tx t = {s, out, out->receipt_sig};
+	enum err_code rc;
 
 	memset(out, 0, sizeof *out);
 	uuid_v4(out->id);
@@ -135,7 +137,10 @@ enum err_code report_ingest(const struct signer_key *key, const struct report_su
 	crypto_hash_sha256(out->body_sha256, s->body, s->body_len);
 	if (receipt_sign(key, out->id, out->body_sha256, out->received_at, out->receipt_sig) != 0)
 		return ERR_INTERNAL;
-	return db_tx(report_ingest_tx, &t, false);
+	rc = db_tx(report_ingest_tx, &t, false);
+	if (rc == ERR_OK)
+		worker_wake();
+	return rc;
 }
 
 json_t *report_accepted_json(const struct signer_key *key, const struct report_accepted *a)

@@ -14,8 +14,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +35,7 @@ static atomic_bool worker_stopping;
 static bool worker_running;
 static const struct bulletin_env *worker_env;
 static char worker_name[64];
+static int worker_wake_fd = -1; /* eventfd: this process committed outbox jobs */
 
 struct worker_job {
 	long long id;
@@ -91,17 +94,29 @@ static PGconn *worker_listen(int *listening_pid)
 	return c;
 }
 
-/* Wait up to one second for a notification; drain what arrived. */
+void worker_wake(void)
+{
+	uint64_t one = 1;
+
+	if (worker_wake_fd >= 0 && write(worker_wake_fd, &one, sizeof one) < 0) {
+		/* the counter is saturated: a wake-up is pending anyway */
+	}
+}
+
+/* Wait up to one second for a notification or a local wake-up; drain what arrived. */
 static void worker_wait(PGconn *c)
 {
-	struct pollfd p = {.fd = c != NULL ? PQsocket(c) : -1, .events = POLLIN};
+	struct pollfd p[2] = {{.fd = c != NULL ? PQsocket(c) : -1, .events = POLLIN},
+	                      {.fd = worker_wake_fd, .events = POLLIN}};
 	PGnotify *n;
+	uint64_t count;
 
-	if (p.fd < 0) {
-		sleep(1);
+	if (poll(p, 2, 1000) <= 0)
 		return;
+	if ((p[1].revents & POLLIN) != 0 && read(worker_wake_fd, &count, sizeof count) < 0) {
+		/* nothing to drain */
 	}
-	if (poll(&p, 1, 1000) > 0 && PQconsumeInput(c) == 1)
+	if ((p[0].revents & POLLIN) != 0 && PQconsumeInput(c) == 1)
 		while ((n = PQnotifies(c)) != NULL)
 			PQfreemem(n);
 }
@@ -139,6 +154,10 @@ int worker_start(const struct bulletin_env *env)
 	gethostname(host, sizeof host - 1);
 	snprintf(worker_name, sizeof worker_name, "%s:%d", host, (int)getpid());
 	atomic_store(&worker_stopping, false);
+	if (worker_wake_fd < 0)
+		worker_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (worker_wake_fd < 0)
+		return -1;
 	if (pthread_create(&worker_thread, NULL, worker_loop, NULL) != 0)
 		return -1;
 	worker_running = true;
